@@ -1,0 +1,128 @@
+"""The cue tagger: the codebook's cue patterns applied to lemmas and phrases, no training needed.
+
+Each matched cue is evidence for its code; a code's score combines its cues' weights as
+``1 - prod(1 - w)`` (independent signals), and codes are assigned by the codebook's rules.
+Researchers get useful pre-coding on day one, and every suggestion names the words and the rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from pipeline.codebook import Codebook, codebook_from_dict, load_codebook
+from pipeline.nlp import units as _units  # noqa: F401  (registers Doc._ extensions)
+
+SPAN_KEY = "cues"
+
+
+class CueTagger:
+    """Scores codes from cue matches; writes ``doc.cats``, ``doc._.codes``, ``doc._.evidence``."""
+
+    def __init__(self, nlp: Language, name: str, codebook: Codebook | None = None,
+                 threshold: float | None = None, skip_roles: Iterable[str] = ("interviewer",)) -> None:
+        self.name = name
+        self.nlp = nlp
+        self.threshold = threshold
+        self.skip_roles = set(skip_roles)
+        self.codebook: Codebook | None = None
+        if codebook is not None:
+            self.set_codebook(codebook)
+
+    def set_codebook(self, codebook: Codebook) -> None:
+        self.codebook = codebook
+        self.matcher = Matcher(self.nlp.vocab, validate=True)
+        self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.cue_info: dict[str, tuple[str, str, float]] = {}  # key -> code, cue id, weight
+        for code in codebook.codes:
+            for cue in code.cues:
+                key = f"{code.id}::{cue.id}"
+                self.cue_info[key] = (code.id, cue.id, cue.weight)
+                if cue.lemmas:
+                    self.matcher.add(key, [[{"LEMMA": {"IN": [w.lower() for w in cue.lemmas]}}]])
+                elif cue.phrases:
+                    self.phrases.add(key, [self.nlp.make_doc(p) for p in cue.phrases])
+                elif cue.pattern:
+                    self.matcher.add(key, [cue.pattern])
+
+    def match(self, doc: Doc) -> list[tuple[str, str, float, Span]]:
+        """(code, cue id, weight, span) for every cue match, longest first where they overlap."""
+        vocab = self.nlp.vocab
+        hits = []
+        found = list(self.matcher(doc)) if len(self.matcher) else []
+        found += list(self.phrases(doc)) if len(self.phrases) else []
+        for match_id, start, end in found:
+            code, cue_id, weight = self.cue_info[vocab.strings[match_id]]
+            hits.append((code, cue_id, weight, doc[start:end]))
+        return hits
+
+    def predict_scores(self, doc: Doc) -> tuple[dict[str, float], dict[str, list[dict[str, Any]]]]:
+        assert self.codebook is not None, "cue_tagger has no codebook: call set_codebook first"
+        scores = {c: 0.0 for c in self.codebook.code_ids}
+        evidence: dict[str, list[dict[str, Any]]] = {}
+        role = (doc._.unit or {}).get("role")
+        if role in self.skip_roles:
+            return scores, evidence
+        best: dict[tuple[str, str], tuple[float, Span]] = {}
+        for code, cue_id, weight, span in self.match(doc):
+            key = (code, cue_id)
+            if key not in best or len(span) > len(best[key][1]):
+                best[key] = (weight, span)
+        remaining: dict[str, float] = {}
+        for (code, cue_id), (weight, span) in sorted(best.items(), key=lambda kv: kv[1][1].start):
+            remaining[code] = remaining.get(code, 1.0) * (1.0 - weight)
+            evidence.setdefault(code, []).append(
+                {"source": "cue", "rule": cue_id, "text": span.text, "start": span.start_char,
+                 "end": span.end_char, "weight": weight})
+        for code, rest in remaining.items():
+            scores[code] = round(1.0 - rest, 4)
+        return scores, evidence
+
+    def __call__(self, doc: Doc) -> Doc:
+        assert self.codebook is not None
+        scores, evidence = self.predict_scores(doc)
+        codes = self.codebook.apply_rules(scores, self.threshold)
+        doc.cats = scores
+        doc._.codes = codes
+        doc._.evidence = {c: evidence.get(c, []) for c in codes}
+        doc.spans[SPAN_KEY] = [
+            Span(doc, *_token_bounds(doc, e["start"], e["end"]), label=code)
+            for code, items in evidence.items() for e in items
+        ]
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
+        for doc in docs:
+            yield self(doc)
+
+    def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        assert self.codebook is not None
+        (path / "codebook.json").write_text(
+            json.dumps(self.codebook.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+
+    def from_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> CueTagger:
+        data = json.loads((Path(path) / "codebook.json").read_text(encoding="utf-8"))
+        self.set_codebook(codebook_from_dict(data, str(path)))
+        return self
+
+
+def _token_bounds(doc: Doc, start_char: int, end_char: int) -> tuple[int, int]:
+    span = doc.char_span(start_char, end_char, alignment_mode="expand")
+    return (span.start, span.end) if span is not None else (0, 0)
+
+
+@Language.factory("cue_tagger", default_config={"codebook_path": None, "threshold": None,
+                                                "skip_roles": ["interviewer"]},
+                  assigns=["doc.cats", "doc._.codes", "doc._.evidence", "doc.spans"])
+def make_cue_tagger(nlp: Language, name: str, codebook_path: str | None, threshold: float | None,
+                    skip_roles: list[str]) -> CueTagger:
+    codebook = load_codebook(codebook_path) if codebook_path else None
+    return CueTagger(nlp, name, codebook, threshold, skip_roles)

@@ -1,0 +1,65 @@
+"""Registered spaCy components of the offline pipeline: lemmas and transcript marks.
+
+Taggers (cue tagger, classifiers) register themselves in ``pipeline.classifiers``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import simplemma
+from spacy.language import Language
+from spacy.tokens import Doc, Token
+
+if not Token.has_extension("mark"):
+    Token.set_extension("mark", default=None)  # "inaudible" | "placeholder" | None
+
+# Marks that may contain spaces; tokens inside them are merged into one.
+MARK_PATTERNS = [
+    ("inaudible", re.compile(r"\((?:onverstaanbaar|onhoorbaar|onduidelijk|lacht|lachen|stilte|"
+                             r"pauze|zucht|\.\.\.|…)[^()\n]{0,40}\)", re.IGNORECASE)),
+    ("inaudible", re.compile(r"\[(?:onverstaanbaar|onhoorbaar|onduidelijk|\.\.\.|…)[^\]\n]{0,40}\]",
+                             re.IGNORECASE)),
+    ("placeholder", re.compile(r"\[[^\[\]\n]{1,40}\]")),
+    ("placeholder", re.compile(r"\b(?:[Cc]li[eë]nt|[Pp]ati[eë]nt|[Mm]eneer|[Mm]evrouw|[Mm]evr\.|"
+                               r"[Dd]hr\.|[Jj]ongere|[Bb]ewoner|[Cc]ollega|[Mm]oeder|[Vv]ader)"
+                               r" [A-Z]\b(?![\w'’])")),
+]
+
+
+@lru_cache(maxsize=200_000)
+def dutch_lemma(word: str) -> str:
+    return simplemma.lemmatize(word, lang="nl")
+
+
+@Language.component("simplemma_lemmatizer", assigns=["token.lemma"])
+def simplemma_lemmatizer(doc: Doc) -> Doc:
+    """Lower-case simplemma lemmas; marks and placeholders keep their text."""
+    for token in doc:
+        if token._.mark or not token.is_alpha:
+            token.lemma_ = token.lower_
+        else:
+            token.lemma_ = dutch_lemma(token.lower_).lower()
+    return doc
+
+
+@Language.component("transcript_marks", assigns=["token._.mark"])
+def transcript_marks(doc: Doc) -> Doc:
+    """Merge inaudible marks and anonymisation placeholders into single tokens, tagged."""
+    spans, taken = [], set()
+    for kind, pattern in MARK_PATTERNS:
+        for m in pattern.finditer(doc.text):
+            span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is None or any(i in taken for i in range(span.start, span.end)):
+                continue
+            taken.update(range(span.start, span.end))
+            spans.append((span, kind))
+    with doc.retokenize() as retok:
+        for span, _ in spans:
+            if len(span) > 1:
+                retok.merge(span, attrs={"LEMMA": span.text.lower()})
+    for span, kind in spans:
+        for token in doc.char_span(span.start_char, span.end_char, alignment_mode="expand"):
+            token._.mark = kind
+    return doc

@@ -1,0 +1,126 @@
+"""Word processor files (.docx, .odt): paragraphs, headings and tables in reading order.
+
+Transcripts are often typed as two-column tables (speaker | text), so tables are read where they
+stand in the body, one row per line, instead of being dropped or appended at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import xml.sax
+import zipfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+from pipeline.model import Document
+
+from .common import ReaderConfig, base_metadata, doc_id_base, open_zip, read_bytes, reject_ole2
+from .text import normalise_text
+
+CELL_SEPARATOR = " | "
+
+
+def read_docx(path: Path, config: ReaderConfig, root: Path | None) -> list[Document]:
+    """Read a .docx with python-docx, walking the body XML so tables keep their place."""
+    import docx
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    data = read_bytes(path, config.max_bytes)
+    reject_ole2(path, data)
+    open_zip(path, data, config.max_bytes, ".docx file").close()
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as error:  # python-docx raises many types for a broken package
+        raise InputError(path, "The file is not a valid .docx file (corrupt or another format).") \
+            from error
+
+    def paragraph_text(p: Any) -> str:
+        return Paragraph(p, document).text
+
+    def cell_text(tc: Any) -> str:
+        if tc.vMerge == "continue":  # continuation of a vertically merged cell: text is above
+            return ""
+        return " ".join(paragraph_text(p) for p in tc.iter(qn("w:p")))
+
+    def block_lines(parent: Any) -> Iterator[str]:
+        for child in parent.iterchildren():
+            if child.tag == qn("w:p"):
+                yield paragraph_text(child)
+            elif child.tag == qn("w:tbl"):
+                for tr in child.iter(qn("w:tr")):
+                    if tr.getparent() is not child:  # rows of nested tables are in their cell
+                        continue
+                    yield _row_line(cell_text(tc) for tc in tr.iterchildren(qn("w:tc")))
+            elif child.tag == qn("w:sdt"):  # content controls wrap ordinary paragraphs
+                for content in child.iterchildren(qn("w:sdtContent")):
+                    yield from block_lines(content)
+
+    text = normalise_text("\n".join(block_lines(document.element.body)))
+    if not text.strip():
+        raise InputError(path, "The document contains no text.")
+    metadata = base_metadata(path, title=(document.core_properties.title or "").strip())
+    return [Document(doc_id=doc_id_base(path, root), source=str(path), text=text, metadata=metadata)]
+
+
+def read_odt(path: Path, config: ReaderConfig, root: Path | None) -> list[Document]:
+    """Read an .odt with odfpy: text:p and text:h in document order, table rows as one line."""
+    from odf import dc, opendocument, teletype
+
+    data = read_bytes(path, config.max_bytes)
+    reject_ole2(path, data)
+    with open_zip(path, data, config.max_bytes, ".odt file") as archive:
+        _reject_encrypted_odf(path, archive)
+    try:
+        document = opendocument.load(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError, xml.sax.SAXException) as error:
+        raise InputError(path, "The file is not a valid .odt file (corrupt or another format).") \
+            from error
+
+    def lines(node: Any) -> Iterator[str]:
+        for child in node.childNodes:
+            if child.nodeType != child.ELEMENT_NODE:
+                continue
+            if child.qname in _ODF_PARAGRAPHS:
+                yield teletype.extractText(child)
+            elif child.qname == _ODF_TABLE_ROW:
+                yield _row_line("\n".join(lines(cell)) for cell in child.childNodes
+                                if cell.nodeType == cell.ELEMENT_NODE and cell.qname == _ODF_CELL)
+            else:
+                yield from lines(child)
+
+    text = normalise_text("\n".join(lines(document.text)))
+    if not text.strip():
+        raise InputError(path, "The document contains no text.")
+    titles = document.meta.getElementsByType(dc.Title)
+    title = teletype.extractText(titles[0]).strip() if titles else ""
+    metadata = base_metadata(path, title=title)
+    return [Document(doc_id=doc_id_base(path, root), source=str(path), text=text, metadata=metadata)]
+
+
+_TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODF_PARAGRAPHS = {(_TEXT_NS, "p"), (_TEXT_NS, "h")}
+_ODF_TABLE_ROW = (_TABLE_NS, "table-row")
+_ODF_CELL = (_TABLE_NS, "table-cell")  # covered (merged-away) cells are left out
+
+
+def _row_line(cells: Iterable[str]) -> str:
+    """One table row as one line: each cell folded to one line, trailing empty cells dropped."""
+    texts = [" ".join(cell.split()) for cell in cells]
+    while texts and not texts[-1]:
+        texts.pop()
+    return CELL_SEPARATOR.join(texts)
+
+
+def _reject_encrypted_odf(path: Path, archive: zipfile.ZipFile) -> None:
+    """A password-protected ODF file is a ZIP whose manifest declares encryption data."""
+    try:
+        manifest = archive.read("META-INF/manifest.xml")
+    except KeyError:
+        return
+    if b"encryption-data" in manifest:
+        raise InputError(path, "The file is password-protected; remove the password and save it "
+                               "again.")

@@ -1,0 +1,271 @@
+"""Batch runs: stream files through reading, structure, spaCy and taggers into an output folder.
+
+Each input file's results go to a part file in ``DIR/.parts/`` (written atomically), keyed by the
+file's content hash and the run's configuration fingerprint, so a rerun skips what is done. When
+all files are processed, the parts are streamed, in input order, into ``documents.jsonl``,
+``segments.jsonl`` and ``profiles.jsonl``, each replaced atomically, and ``report.json`` is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import platform
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline import __version__
+from pipeline.config import Config
+from pipeline.errors import InputError, PipelineError
+from pipeline.io import atomic_open, file_sha256, read_jsonl, write_json
+from pipeline.model import Document, Unit
+from pipeline.nlp.units import context_window, process_units, unit_context
+from pipeline.readers import ReaderConfig, iter_input_files, read_file
+from pipeline.structure import StructureOptions, structure_document
+
+log = logging.getLogger(__name__)
+
+PARTS = ".parts"
+
+
+@dataclass
+class FileResult:
+    source: str
+    documents: int = 0
+    units: int = 0
+    words: int = 0
+    reused: bool = False
+    error: str | None = None
+
+
+@dataclass
+class RunSummary:
+    out_dir: Path
+    files: list[FileResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.error]
+
+
+def reader_config(config: Config) -> ReaderConfig:
+    r = config.get("readers")
+    return ReaderConfig(table_text_column=r["table_text_column"], table_id_column=r["table_id_column"],
+                        table_speaker_column=r["table_speaker_column"],
+                        table_role_column=r["table_role_column"],
+                        table_kind_column=r["table_kind_column"], max_bytes=r["max_bytes"])
+
+
+def structure_options(config: Config) -> StructureOptions:
+    s = config.get("structure")
+    return StructureOptions(kind=s["kind"], kind_patterns=s["kind_patterns"] or {},
+                            roles=s["roles"] or {}, max_unit_chars=s["max_unit_chars"])
+
+
+def _part_path(out_dir: Path, source: Path) -> Path:
+    key = hashlib.sha1(str(source.resolve()).encode()).hexdigest()[:20]
+    return out_dir / PARTS / f"{key}.jsonl"
+
+
+def _part_is_current(part: Path, file_hash: str, fingerprint: str) -> bool:
+    if not part.exists():
+        return False
+    try:
+        with part.open(encoding="utf-8") as fh:
+            header = json.loads(fh.readline())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return header.get("file_sha256") == file_hash and header.get("fingerprint") == fingerprint
+
+
+def annotate_document(doc: Document, units: list[Unit], nlp: Any, batch_size: int) -> list[dict[str, Any]]:
+    """Run spaCy and the taggers over a document's units; return segment records."""
+    contexts = [unit_context(u, doc.kind, *context_window(units, i)) for i, u in enumerate(units)]
+    docs = process_units(nlp, [u.text for u in units], contexts, batch_size=batch_size)
+    records = []
+    for unit, sdoc in zip(units, docs):
+        unit.sentences = [(unit.start + s.start_char, unit.start + s.end_char) for s in sdoc.sents]
+        if sdoc._.codes is not None:
+            unit.codes = list(sdoc._.codes)
+            unit.scores = {k: round(float(v), 4) for k, v in sdoc.cats.items()}
+            unit.evidence = sdoc._.evidence or {}
+        record = unit.to_dict()
+        record["words"] = sum(1 for t in sdoc if not (t.is_punct or t.is_space))
+        records.append(record)
+    return records
+
+
+def _process_file(path: Path, root: Path | None, config: Config, nlp: Any,
+                  part: Path, file_hash: str, fingerprint: str) -> FileResult:
+    result = FileResult(str(path))
+    options = structure_options(config)
+    with atomic_open(part) as fh:
+        fh.write(json.dumps({"source": str(path), "file_sha256": file_hash,
+                             "fingerprint": fingerprint}) + "\n")
+        for document in read_file(path, reader_config(config), root=root):
+            document, units = structure_document(document, options)
+            segments = annotate_document(document, units, nlp, config.get("nlp", "batch_size"))
+            fh.write(json.dumps({"type": "document", **document.to_dict()}, ensure_ascii=False) + "\n")
+            for seg in segments:
+                result.words += seg["words"]
+                fh.write(json.dumps({"type": "segment", **seg}, ensure_ascii=False) + "\n")
+            result.documents += 1
+            result.units += len(segments)
+    if result.documents == 0:
+        part.unlink(missing_ok=True)
+        raise InputError(path, "contains no documents")
+    return result
+
+
+def _count_part(part: Path) -> FileResult:
+    result = FileResult("", reused=True)
+    for rec in read_jsonl(part):
+        if "type" not in rec:
+            result.source = rec["source"]
+        elif rec["type"] == "document":
+            result.documents += 1
+        else:
+            result.units += 1
+            result.words += rec.get("words", 0)
+    return result
+
+
+def _iter_parts(parts: list[Path], kind: str) -> Iterator[dict[str, Any]]:
+    for part in parts:
+        for rec in read_jsonl(part):
+            if rec.get("type") == kind:
+                rec = dict(rec)
+                rec.pop("type")
+                yield rec
+
+
+def _roots_for(paths: list[Path]) -> dict[Path, Path | None]:
+    """Each input file and the folder it was found under (for doc ids relative to it)."""
+    roots: dict[Path, Path | None] = {}
+    for p in paths:
+        if p.is_dir():
+            files, _ = iter_input_files([p])
+            for f in files:
+                roots.setdefault(f, p)
+        else:
+            roots.setdefault(p, None)
+    return roots
+
+
+def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False,
+        nlp: Any = None, progress: Callable[[FileResult, int, int], None] | None = None,
+        extra_writers: list[Callable[[Path, list[Path]], dict[str, Any]]] | None = None) -> RunSummary:
+    """Process ``paths`` (files or folders) into ``out_dir``; never raises for a bad input file."""
+    from pipeline.tagging import build_pipeline
+
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files, skipped = iter_input_files(paths)
+    roots = _roots_for(paths)
+    summary = RunSummary(out_dir, skipped=[str(s) for s in skipped])
+    for s in skipped:
+        log.info("skipped (unknown file type): %s", s)
+    if nlp is None:
+        nlp, tagger_info = build_pipeline(config)
+    else:
+        tagger_info = {"tagger": "given"}
+    fingerprint = hashlib.sha256(
+        (config.fingerprint() + json.dumps(tagger_info, sort_keys=True) + __version__).encode()
+    ).hexdigest()[:16]
+    done_parts: list[Path] = []
+    nlp_seconds = 0.0
+    for i, path in enumerate(files, 1):
+        part = _part_path(out_dir, path)
+        try:
+            file_hash = file_sha256(path)
+            if not force and _part_is_current(part, file_hash, fingerprint):
+                result = _count_part(part)
+            else:
+                t0 = time.perf_counter()
+                result = _process_file(path, roots.get(path), config, nlp, part, file_hash, fingerprint)
+                nlp_seconds += time.perf_counter() - t0
+            done_parts.append(part)
+        except (InputError, PipelineError) as e:
+            result = FileResult(str(path), error=str(e).removeprefix(f"{path}: "))
+            log.error("%s", e)
+        except OSError as e:
+            result = FileResult(str(path), error=f"cannot be read ({e.strerror or e})")
+            log.error("%s: cannot be read (%s)", path, e.strerror or e)
+        summary.files.append(result)
+        if progress:
+            progress(result, i, len(files))
+    documents_n = _write_outputs(out_dir, done_parts)
+    extra: dict[str, Any] = {}
+    for writer in extra_writers or []:
+        extra.update(writer(out_dir, done_parts))
+    elapsed = time.perf_counter() - started
+    summary.report = _report(summary, config, tagger_info, nlp, elapsed, nlp_seconds, documents_n, extra)
+    write_json(out_dir / "report.json", summary.report)
+    return summary
+
+
+def _write_outputs(out_dir: Path, parts: list[Path]) -> int:
+    with atomic_open(out_dir / "documents.jsonl") as fh:
+        n_docs = 0
+        for rec in _iter_parts(parts, "document"):
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            n_docs += 1
+    with atomic_open(out_dir / "segments.jsonl") as fh:
+        for rec in _iter_parts(parts, "segment"):
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return n_docs
+
+
+def _report(summary: RunSummary, config: Config, tagger_info: dict[str, Any], nlp: Any,
+            elapsed: float, nlp_seconds: float, n_docs: int, extra: dict[str, Any]) -> dict[str, Any]:
+    from pipeline.nlp.language import model_description
+
+    ok = [f for f in summary.files if not f.error]
+    processed = [f for f in ok if not f.reused]
+    words = sum(f.words for f in ok)
+    words_new = sum(f.words for f in processed)
+    kinds: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    for rec in read_jsonl(summary.out_dir / "documents.jsonl"):
+        kinds[rec["kind"]] += 1
+    n_units = 0
+    for rec in read_jsonl(summary.out_dir / "segments.jsonl"):
+        n_units += 1
+        codes.update(rec.get("codes") or [])
+    return {
+        "pipeline_version": __version__,
+        "config": config.source,
+        "counts": {
+            "files": len(summary.files), "files_ok": len(ok), "files_failed": len(summary.failed),
+            "files_reused": sum(f.reused for f in ok), "files_skipped": len(summary.skipped),
+            "documents": n_docs, "units": n_units, "words": words, "kinds": dict(kinds),
+            "codes": dict(sorted(codes.items())),
+        },
+        "timings": {"total_seconds": round(elapsed, 3), "processing_seconds": round(nlp_seconds, 3),
+                    "words_per_second": round(words_new / nlp_seconds, 1) if nlp_seconds else None},
+        "versions": {"python": platform.python_version(), "spacy_model": model_description(nlp),
+                     **_package_versions()},
+        "tagger": tagger_info,
+        "failed": [{"source": f.source, "error": f.error} for f in summary.failed],
+        "skipped": summary.skipped,
+        **extra,
+    }
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("spacy", "scikit-learn", "simplemma", "numpy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            continue
+    return out

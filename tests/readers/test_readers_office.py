@@ -1,0 +1,115 @@
+"""Word processor files: reading order with tables, titles, and broken or encrypted files."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.readers import ReaderConfig, read_file
+from pipeline.readers.common import OLE2_MAGIC
+
+
+def test_docx_paragraphs_and_table_in_body_order(write_docx: Callable[..., Path]) -> None:
+    path = write_docx()
+
+    [doc] = read_file(path)
+
+    assert doc.text == ("Casuïstiekbespreking\n"
+                        "We bespraken de situatie van cliënt X.\n"
+                        "\n"
+                        "I | Hoe begon het?\n"
+                        "R | Nou, eh, met een signaal.\n"
+                        "Besluit: huisbezoek plannen.")
+    assert doc.metadata == {"format": "docx", "title": "Teamoverleg"}
+    assert doc.doc_id == "verslag"
+
+
+def test_odt_headings_paragraphs_and_table_in_order(write_odt: Callable[..., Path]) -> None:
+    path = write_odt()
+
+    [doc] = read_file(path)
+
+    assert doc.text == ("Beslissing 1\n"
+                        "Ik besloot te wachten met ingrijpen.\n"
+                        "Wie | Collega\n"
+                        "Reflectie: achteraf tevreden.")
+    assert doc.metadata == {"format": "odt", "title": "Dagboek week 1"}
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".xlsx"])
+def test_ole2_office_file_is_reported_password_protected(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"beveiligd{suffix}"
+    path.write_bytes(OLE2_MAGIC + b"\x00" * 504)
+
+    with pytest.raises(InputError, match="password-protected"):
+        read_file(path)
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".odt", ".xlsx"])
+def test_corrupt_container_raises_input_error(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"kapot{suffix}"
+    path.write_bytes(b"PK\x03\x04 this is not really a zip archive")
+
+    with pytest.raises(InputError, match="not a valid"):
+        read_file(path)
+
+
+def test_truncated_docx_is_corrupt(write_docx: Callable[..., Path]) -> None:
+    path = write_docx()
+    path.write_bytes(path.read_bytes()[:400])
+
+    with pytest.raises(InputError, match="not a valid .docx"):
+        read_file(path)
+
+
+def test_zip_that_is_not_a_word_document(tmp_path: Path) -> None:
+    path = tmp_path / "ander.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "geen word")
+
+    with pytest.raises(InputError, match="not a valid .docx"):
+        read_file(path)
+
+
+def test_password_protected_odt(write_odt: Callable[..., Path], tmp_path: Path) -> None:
+    source = write_odt()
+    path = tmp_path / "beveiligd.odt"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as copy:
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == "META-INF/manifest.xml":  # as LibreOffice writes it
+                data = data.replace(
+                    b'manifest:full-path="content.xml" manifest:media-type="text/xml"/>',
+                    b'manifest:full-path="content.xml" manifest:media-type="text/xml">'
+                    b'<manifest:encryption-data manifest:checksum-type="SHA1"/>'
+                    b"</manifest:file-entry>")
+                assert b"encryption-data" in data
+            elif info.filename == "content.xml":
+                data = bytes(range(256)) * 4  # ciphertext, not XML
+            copy.writestr(info, data)
+
+    with pytest.raises(InputError, match="password-protected"):
+        read_file(path)
+
+
+def test_docx_without_text(tmp_path: Path) -> None:
+    import docx
+
+    path = tmp_path / "leeg.docx"
+    docx.Document().save(path)
+
+    with pytest.raises(InputError, match="no text"):
+        read_file(path)
+
+
+def test_docx_part_over_max_bytes_is_refused(write_docx: Callable[..., Path]) -> None:
+    path = write_docx()
+    size = path.stat().st_size
+
+    # The file itself fits, but one part unpacks to more than the limit (a zip bomb guard).
+    with pytest.raises(InputError, match="larger than the limit"):
+        read_file(path, ReaderConfig(max_bytes=size))

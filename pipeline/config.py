@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     },
     "structure": {"kind": "auto", "kind_patterns": {}, "roles": {}, "max_unit_chars": 2000},
     "codebook": None,
-    "tagging": {"model": None, "min_probability": 0.5},
+    "tagging": {"model": None, "min_probability": None},
 }
 
 _PATH_KEYS = (("codebook",), ("tagging", "model"))
@@ -101,8 +101,8 @@ def _validate(data: dict[str, Any], source: str) -> None:
     if not isinstance(mx, int) or mx < 100:
         raise ConfigError(source, "structure.max_unit_chars", f"an integer >= 100; got {mx!r}")
     mp = data["tagging"]["min_probability"]
-    if not isinstance(mp, (int, float)) or not 0 <= mp <= 1:
-        raise ConfigError(source, "tagging.min_probability", f"a number from 0 to 1; got {mp!r}")
+    if mp is not None and (not isinstance(mp, (int, float)) or not 0 <= mp <= 1):
+        raise ConfigError(source, "tagging.min_probability", f"null or a number from 0 to 1; got {mp!r}")
     bs = data["nlp"]["batch_size"]
     if not isinstance(bs, int) or bs < 1:
         raise ConfigError(source, "nlp.batch_size", f"a positive integer; got {bs!r}")

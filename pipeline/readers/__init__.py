@@ -76,7 +76,7 @@ def iter_input_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _walk(folder: Path) -> list[Path]:
-    """Files under a folder in a stable order, without hidden entries, lock files or symlinked dirs."""
+    """Files under a folder in stable order; no hidden entries, lock files or symlinked folders."""
     found: list[Path] = []
     for current, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass
@@ -53,7 +54,8 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     except IsADirectoryError:
         raise InputError(path, "This is a folder, not a file.") from None
     except OSError as error:
-        raise InputError(path, f"The file cannot be read ({error.strerror or 'OS error'}).") from None
+        reason = error.strerror or "OS error"
+        raise InputError(path, f"The file cannot be read ({reason}).") from None
     if len(data) > max_bytes:  # grew while we read it
         raise InputError(path, f"The file is larger than the limit of {max_bytes} bytes.")
     if not data:
@@ -68,22 +70,38 @@ def reject_ole2(path: Path, data: bytes) -> None:
                                "remove the password and save it again.")
 
 
-def open_zip(path: Path, data: bytes, max_bytes: int, what: str) -> zipfile.ZipFile:
-    """Open an Office/QDA container from bytes, refusing corrupt archives and zip bombs."""
+def open_zip(path: Path, data: bytes, max_bytes: int, what: str,
+             verify: bool = True) -> zipfile.ZipFile:
+    """Open an Office/QDA container from bytes, refusing zip bombs and damaged archives.
+
+    No member may unpack to more than max_bytes. With ``verify`` (Office files, which we parse
+    whole) the total may not either, and every member is unpacked once and its checksum checked,
+    so the parsers behind us never meet a half-broken archive (whose errors range from zlib.error
+    to NotImplementedError). A .qdpx may embed large media we never read, so it only checks sizes.
+    """
+    corrupt = f"The file is not a valid {what} (corrupt or not a ZIP container)."
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, EOFError):
-        raise InputError(path, f"The file is not a valid {what} (corrupt or not a ZIP container).") \
-            from None
-    for info in archive.infolist():
-        if info.file_size > max_bytes:
-            raise InputError(path, f"A part of the {what} is larger than the limit of "
-                                   f"{max_bytes} bytes when unpacked.")
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError, OSError):
+        raise InputError(path, corrupt) from None
+    sizes = [info.file_size for info in archive.infolist()]
+    if any(size > max_bytes for size in sizes) or (verify and sum(sizes) > max_bytes):
+        archive.close()
+        raise InputError(path, f"The {what} unpacks to more than the limit of {max_bytes} bytes.")
+    if verify:
+        try:
+            damaged = archive.testzip()  # reads at most the declared sizes, checked above
+        except Exception as error:  # zipfile raises many types for damaged or encrypted members
+            archive.close()
+            raise InputError(path, corrupt) from error
+        if damaged is not None:
+            archive.close()
+            raise InputError(path, corrupt)
     return archive
 
 
 def doc_id_base(path: Path, root: Path | None) -> str:
-    """The path relative to the input folder, without suffix, '/' kept ("interviews/huisarts_01")."""
+    """The path relative to the input folder, no suffix, '/' kept: "interviews/huisarts_01"."""
     if root is not None:
         try:
             return path.relative_to(root).with_suffix("").as_posix()
@@ -100,7 +118,7 @@ def base_metadata(path: Path, **extra: Any) -> dict[str, Any]:
 
 
 def format_timestamp(value: Any) -> str | None:
-    """Turn a time value from a cell or cue ("0:12:31", "[00:12:31.5]", time, seconds) into hh:mm:ss.
+    """Turn a time from a cell or cue ("0:12:31", "[00:12:31.5]", time, seconds) into hh:mm:ss.
 
     Returns None when the value is not a time: a timestamp is a hint, never a reason to fail.
     """
@@ -113,7 +131,7 @@ def format_timestamp(value: Any) -> str | None:
     if isinstance(value, dt.timedelta):
         value = value.total_seconds()
     if isinstance(value, (int, float)):
-        if value < 0 or value != value or value > 10**9:
+        if not math.isfinite(value) or value < 0 or value > 10**9:
             return None
         seconds = int(value)
         return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

@@ -6,8 +6,8 @@ stand in the body, one row per line, instead of being dropped or appended at the
 
 from __future__ import annotations
 
+import contextlib
 import io
-import xml.sax
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -62,7 +62,7 @@ def read_docx(path: Path, config: ReaderConfig, root: Path | None) -> list[Docum
     if not text.strip():
         raise InputError(path, "The document contains no text.")
     metadata = base_metadata(path, title=(document.core_properties.title or "").strip())
-    return [Document(doc_id=doc_id_base(path, root), source=str(path), text=text, metadata=metadata)]
+    return [Document(doc_id_base(path, root), str(path), text, metadata=metadata)]
 
 
 def read_odt(path: Path, config: ReaderConfig, root: Path | None) -> list[Document]:
@@ -73,11 +73,17 @@ def read_odt(path: Path, config: ReaderConfig, root: Path | None) -> list[Docume
     reject_ole2(path, data)
     with open_zip(path, data, config.max_bytes, ".odt file") as archive:
         _reject_encrypted_odf(path, archive)
+    # odfpy skips a missing part silently and prints an unparsable one to stdout: capture that
+    # (it is document text) and treat either as a corrupt file.
+    complaints = io.StringIO()
     try:
-        document = opendocument.load(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError, xml.sax.SAXException) as error:
+        with contextlib.redirect_stdout(complaints):
+            document = opendocument.load(io.BytesIO(data))
+    except Exception as error:  # odfpy's failures on a broken package have no common type
         raise InputError(path, "The file is not a valid .odt file (corrupt or another format).") \
             from error
+    if complaints.getvalue() or getattr(document, "text", None) is None:
+        raise InputError(path, "The file is not a valid .odt file (corrupt or another format).")
 
     def lines(node: Any) -> Iterator[str]:
         for child in node.childNodes:
@@ -91,13 +97,17 @@ def read_odt(path: Path, config: ReaderConfig, root: Path | None) -> list[Docume
             else:
                 yield from lines(child)
 
-    text = normalise_text("\n".join(lines(document.text)))
+    try:
+        _prune_odf(document.text)
+        text = normalise_text("\n".join(lines(document.text)))
+    except RecursionError:
+        raise InputError(path, "The .odt file is nested too deeply to read.") from None
     if not text.strip():
         raise InputError(path, "The document contains no text.")
     titles = document.meta.getElementsByType(dc.Title)
     title = teletype.extractText(titles[0]).strip() if titles else ""
     metadata = base_metadata(path, title=title)
-    return [Document(doc_id=doc_id_base(path, root), source=str(path), text=text, metadata=metadata)]
+    return [Document(doc_id_base(path, root), str(path), text, metadata=metadata)]
 
 
 _TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -105,6 +115,28 @@ _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODF_PARAGRAPHS = {(_TEXT_NS, "p"), (_TEXT_NS, "h")}
 _ODF_TABLE_ROW = (_TABLE_NS, "table-row")
 _ODF_CELL = (_TABLE_NS, "table-cell")  # covered (merged-away) cells are left out
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+# Comments, footnote bodies and deleted tracked changes would land in the middle of sentences.
+_ODF_SKIPPED = {(_OFFICE_NS, "annotation"), (_OFFICE_NS, "annotation-end"), (_TEXT_NS, "note"),
+                (_TEXT_NS, "tracked-changes")}
+_ODF_SPACES = (_TEXT_NS, "s")
+_ODF_SPACE_COUNT = (_TEXT_NS, "c")
+_MAX_SPACES = 100
+
+
+def _prune_odf(node: Any) -> None:
+    """Drop non-body text, and cap <text:s c=...> that extractText would expand without limit."""
+    for child in list(node.childNodes):
+        if child.nodeType != child.ELEMENT_NODE:
+            continue
+        if child.qname in _ODF_SKIPPED:
+            node.removeChild(child)
+        elif child.qname == _ODF_SPACES:
+            count = child.attributes.get(_ODF_SPACE_COUNT, "1")
+            count = int(count) if str(count).isdigit() else 1
+            child.attributes[_ODF_SPACE_COUNT] = str(min(max(count, 1), _MAX_SPACES))
+        else:
+            _prune_odf(child)
 
 
 def _row_line(cells: Iterable[str]) -> str:

@@ -19,7 +19,7 @@ from .text import normalise_text
 def read_pdf(path: Path, config: ReaderConfig, root: Path | None) -> list[Document]:
     """Read a PDF with pypdf; files that open with an empty user password are read as usual."""
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
     data = read_bytes(path, config.max_bytes)
     try:
@@ -29,8 +29,9 @@ def read_pdf(path: Path, config: ReaderConfig, root: Path | None) -> list[Docume
             try:
                 opened = reader.decrypt("")
             except DependencyError:
-                raise InputError(path, "The PDF is encrypted with a method that needs the "
-                                       "'cryptography' package; save an unencrypted copy.") from None
+                # AES needs the optional 'cryptography' package even to try the empty password.
+                raise InputError(path, "The PDF is encrypted or password-protected; save a copy "
+                                       "without a password.") from None
             if not opened:
                 raise InputError(path, "The PDF is password-protected; save a copy without a "
                                        "password.")
@@ -41,14 +42,12 @@ def read_pdf(path: Path, config: ReaderConfig, root: Path | None) -> list[Docume
             from None
     except InputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError) as error:
-        # pypdf signals broken structure with many exception types.
+    except Exception as error:  # pypdf signals broken structure with many exception types
         raise InputError(path, "The file is not a valid PDF (corrupt or another format).") \
             from error
-    text = normalise_text("\n\n".join(normalise_text(page) for page in pages))
+    text = "\n\n".join(page for page in map(normalise_text, pages) if page.strip())
     if not text.strip():
         raise InputError(path, "The PDF has no text layer; OCR it first.")
     metadata = base_metadata(path, title=str(title).strip() if title else None)
     metadata["pages"] = len(pages)
-    return [Document(doc_id=doc_id_base(path, root), source=str(path), text=text, metadata=metadata)]
+    return [Document(doc_id_base(path, root), str(path), text, metadata=metadata)]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -27,26 +29,41 @@ _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 
 
 def read_qdpx(path: Path, config: ReaderConfig, root: Path | None) -> list[Document]:
-    """Read the text sources of a REFI-QDA project; notes, codes and non-text sources are skipped."""
+    """Read the text sources of a REFI-QDA project; notes, codes and other sources are skipped."""
     data = read_bytes(path, config.max_bytes)
-    with open_zip(path, data, config.max_bytes, ".qdpx project") as archive:
+    with open_zip(path, data, config.max_bytes, ".qdpx project", verify=False) as archive:
         members = _safe_members(path, archive)
         project = _parse_project(path, archive, members, config.max_bytes)
         sources = _text_sources(path, archive, members, project, config.max_bytes)
     if not sources:
         raise InputError(path, "The project contains no text sources with text.")
     base = doc_id_base(path, root)
-    names = [source["name"] for source in sources]
+    labels = [source.name or source.guid for source in sources]
+    used: set[str] = set()
     documents = []
-    for source in sources:
-        name = source["name"]
-        suffix = f"~{source['guid'][:8]}" if names.count(name) > 1 else ""
-        metadata = base_metadata(path, title=name or None)
-        metadata.update(qdpx_guid=source["guid"], name=name, normalised="minimal")
-        metadata.update({key: value for key, value in source["extra"].items() if value})
-        documents.append(Document(doc_id=f"{base}#{name or source['guid']}{suffix}",
-                                  source=str(path), text=source["text"], metadata=metadata))
+    for source, label in zip(sources, labels, strict=True):
+        if labels.count(label) > 1:  # names need not be unique in a project; GUIDs are
+            label = f"{label}~{source.guid[:8]}"
+        if label in used:
+            label = f"{label}~{source.guid}"
+        used.add(label)
+        metadata = base_metadata(path, title=source.name, description=source.description)
+        metadata.update(qdpx_guid=source.guid, name=source.name, normalised="minimal")
+        if source.variables:
+            metadata["variables"] = source.variables
+        documents.append(Document(f"{base}#{label}", str(path), source.text, metadata=metadata))
     return documents
+
+
+@dataclass
+class _Source:
+    """One TextSource as read from the project, its text exactly as the codings expect it."""
+
+    guid: str
+    name: str
+    text: str
+    description: str
+    variables: dict[str, str]
 
 
 def normalise_guid(guid: str) -> str:
@@ -73,7 +90,8 @@ def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
     try:
         with archive.open(info) as handle:
             data = handle.read(max_bytes + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as error:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError,
+            RuntimeError) as error:
         # RuntimeError: an encrypted member; NotImplementedError: an unknown compression method.
         raise InputError(path, "The .qdpx is corrupt (a member cannot be unpacked).") from error
     if len(data) > max_bytes:
@@ -85,7 +103,8 @@ def _read_member(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo,
 def _parse_project(path: Path, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
                    max_bytes: int) -> Element:
     """Find the single .qde at the root (any name, any case) and parse it without entities."""
-    candidates = [info for name, info in members.items() if "/" not in name and name.endswith(".qde")]
+    candidates = [info for name, info in members.items()
+                  if "/" not in name and name.endswith(".qde")]
     if len(candidates) != 1:
         problem = "no" if not candidates else "more than one"
         raise InputError(path, f"The .qdpx has {problem} project file (.qde) at its root.")
@@ -104,8 +123,8 @@ def _parse_project(path: Path, archive: zipfile.ZipFile, members: dict[str, zipf
 
 
 def _text_sources(path: Path, archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo],
-                  project: Element, max_bytes: int) -> list[dict[str, Any]]:
-    """guid, name, text and extra metadata of every TextSource that has text."""
+                  project: Element, max_bytes: int) -> list[_Source]:
+    """Every TextSource that has text, inline (PlainTextContent) or in a member (plainTextPath)."""
     variables = {normalise_guid(v.get("guid", "")): v.get("name", "")
                  for v in project.iter() if _local(v.tag) == "Variable"}
     sources = []
@@ -122,15 +141,14 @@ def _text_sources(path: Path, archive: zipfile.ZipFile, members: dict[str, zipfi
             text = _decode(path, _read_member(path, archive, info, max_bytes), name or guid)
         else:
             continue
-        text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             continue
         description = _child(element, "Description")
-        extra: dict[str, Any] = {
-            "description": (description.text or "").strip() if description is not None else "",
-            "variables": _variable_values(element, variables),
-        }
-        sources.append({"guid": guid, "name": name, "text": text, "extra": extra})
+        sources.append(_Source(
+            guid=guid, name=name, text=text,
+            description=(description.text or "").strip() if description is not None else "",
+            variables=_variable_values(element, variables)))
     return sources
 
 

@@ -21,8 +21,9 @@ _VOICE_RE = re.compile(r"<v(?:\.[\w-]+)*[ \t]+([^>]*?)\s*>")
 _TAG_RE = re.compile(r"<[^>]*>|\{\\[^}]*\}")  # cue tags (<i>, <c.x>, </v>) and ASS codes ({\an8})
 # "Name:" at the start of a cue: up to four words, each capitalised or a number, except the
 # particles of Dutch surnames; so "Jan de Vries:" and "SPEAKER_01:" count, "ik dacht:" does not.
-_PREFIX_RE = re.compile(r"^\s*(?P<label>[^\W\d_][\w.'’-]*(?:[ ][\w.'’-]+){0,3})\s*:\s+(?P<rest>.*)$",
-                        re.DOTALL)
+_PREFIX_RE = re.compile(
+    r"^\s*(?P<label>[^\W\d_][\w.'\u2019-]*(?:[ ][\w.'\u2019-]+){0,3})\s*:\s+(?P<rest>.*)$",
+    re.DOTALL)
 _PARTICLES = {"van", "de", "der", "den", "het", "ter", "ten", "te", "in", "op", "'t", "la", "le",
               "von", "du", "da", "dos"}
 _SRT_TIMING_RE = re.compile(
@@ -47,7 +48,6 @@ def read_subtitles(path: Path, config: ReaderConfig, root: Path | None) -> list[
     else:
         cues, title = _parse_srt(raw, path), None
     turns = _merge_turns(cues, html_escaped=is_vtt)  # only WebVTT escapes '<' and '&'
-
     if not turns:
         raise InputError(path, "The subtitle file contains no text.")
     lines: list[str] = []
@@ -80,7 +80,8 @@ def _parse_vtt(raw: str, path: Path) -> tuple[list[tuple[str | None, str]], str 
     except MalformedCaptionError:
         raise InputError(path, "The subtitle file has a malformed cue (invalid timestamp or "
                                "setting).") from None
-    title = captions.header_text.strip() or None
+    # "WEBVTT - Title" by convention; header_text is missing in older webvtt-py releases.
+    title = getattr(captions, "header_text", "").strip(" \t-\u2013") or None
     return [(format_timestamp(c.start), c.raw_text) for c in captions.captions], title
 
 
@@ -117,7 +118,7 @@ def _segments(cue_text: str, html_escaped: bool) -> list[tuple[str | None, str]]
     parts = _VOICE_RE.split(cue_text)
     segments: list[tuple[str | None, str]] = []
     # parts: [text before any voice tag, name1, text1, name2, text2, ...]
-    for speaker, chunk in [(None, parts[0]), *zip(parts[1::2], parts[2::2])]:
+    for speaker, chunk in [(None, parts[0]), *zip(parts[1::2], parts[2::2], strict=True)]:
         text = _TAG_RE.sub("", chunk)
         if html_escaped:
             text = html.unescape(text)

@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import json
 import sys
-import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,15 @@ from typing import Any
 from pipeline.errors import InputError
 from pipeline.model import DOCUMENT_KINDS, Document
 
-from .common import (ReaderConfig, base_metadata, doc_id_base, format_timestamp, open_zip,
-                     read_bytes, reject_ole2)
+from .common import (
+    ReaderConfig,
+    base_metadata,
+    doc_id_base,
+    format_timestamp,
+    open_zip,
+    read_bytes,
+    reject_ole2,
+)
 from .text import decode_bytes, normalise_text, one_line
 
 _TIME_COLUMNS = ("timestamp", "time")
@@ -46,22 +52,20 @@ def read_csv(path: Path, config: ReaderConfig, root: Path | None) -> list[Docume
     if not records:
         raise InputError(path, "The file contains no rows.")
     header = _header_names(records[0])
-    rows = [dict(zip(header, record)) for record in records[1:]]
+    rows = [dict(zip(header, record, strict=False)) for record in records[1:]]
     return _documents(path, root, config, header, rows, {"encoding": encoding})
 
 
 def read_xlsx(path: Path, config: ReaderConfig, root: Path | None) -> list[Document]:
     """Read the first sheet of an .xlsx with openpyxl (read-only); the first row is the header."""
     import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
 
     data = read_bytes(path, config.max_bytes)
     reject_ole2(path, data)
     open_zip(path, data, config.max_bytes, ".xlsx file").close()
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError,
-            IndexError, AttributeError, SyntaxError) as error:  # ParseError is a SyntaxError
+    except Exception as error:  # openpyxl's failures on a broken workbook have no common type
         raise InputError(path, "The file is not a valid .xlsx file (corrupt or another format).") \
             from error
     try:
@@ -69,7 +73,7 @@ def read_xlsx(path: Path, config: ReaderConfig, root: Path | None) -> list[Docum
         records = [list(values) for values in sheet.iter_rows(values_only=True)
                    if any(value not in (None, "") for value in values)]
         sheet_title = sheet.title
-    except (KeyError, ValueError, TypeError, IndexError, SyntaxError) as error:
+    except Exception as error:  # read-only sheets parse lazily, so errors can come late
         raise InputError(path, "The .xlsx file is corrupt (its first sheet cannot be read).") \
             from error
     finally:
@@ -77,7 +81,7 @@ def read_xlsx(path: Path, config: ReaderConfig, root: Path | None) -> list[Docum
     if not records:
         raise InputError(path, "The first sheet contains no rows.")
     header = _header_names(records[0])
-    rows = [dict(zip(header, record)) for record in records[1:]]
+    rows = [dict(zip(header, record, strict=False)) for record in records[1:]]
     return _documents(path, root, config, header, rows, {"sheet": sheet_title})
 
 
@@ -87,7 +91,8 @@ def read_jsonl(path: Path, config: ReaderConfig, root: Path | None) -> list[Docu
     text, encoding = decode_bytes(data, path, config)
     header: dict[str, None] = {}
     rows: list[Row] = []
-    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+    # split("\n"), not splitlines(): JSON strings may hold U+2028, which is no line break here.
+    for number, line in enumerate(text.lstrip("\ufeff").split("\n"), start=1):
         if not line.strip():
             continue
         try:

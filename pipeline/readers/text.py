@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -29,10 +30,13 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]")
 _TRAILING_SPACE_RE = re.compile(r"[^\S\n]+$", re.MULTILINE)
 _BLANK_RUN_RE = re.compile(r"\n{4,}")
 
-# Encodings that Dutch files realistically come in when they are not UTF-8.
-_WESTERN_ENCODINGS = ["cp1252", "iso8859_15", "cp850", "mac_roman"]
-# More C0 control characters than this share of the text means the file is not text.
+# Encodings that Dutch files realistically come in when they are not UTF-8. DOS (cp850) and
+# Mac Roman are left out on purpose: on short texts charset-normalizer picks them for cp1252 bytes.
+_WESTERN_ENCODINGS = ["cp1252", "iso8859_15"]
+# More C0 control characters than this share of the text (and more than a stray few) means the
+# file is not text.
 _MAX_CONTROL_SHARE = 0.01
+_MIN_CONTROLS = 8
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -70,19 +74,14 @@ def decode_bytes(data: bytes, source: Path, config: ReaderConfig) -> tuple[str, 
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return _check_not_binary(data.decode(encoding), source), encoding.replace("-sig", "")
+                text = data.decode(encoding)
+                return _check_not_binary(text, source), encoding.removesuffix("-sig")
             except UnicodeDecodeError:
                 raise InputError(source, f"The file starts with a {encoding} byte-order mark "
                                          "but is not valid text in that encoding.") from None
     if b"\x00" in data:
         raise InputError(source, "The file holds binary data (NUL bytes), not text.")
-    first, *rest = config.encodings or ("utf-8",)
-    candidates = [first]
-    best = from_bytes(data[:200_000], cp_isolation=_WESTERN_ENCODINGS).best()
-    if best is not None:
-        candidates.append(best.encoding)
-    candidates.extend(rest)
-    for encoding in candidates:
+    for encoding in _candidate_encodings(data, config.encodings or ("utf-8",)):
         try:
             text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError):
@@ -92,10 +91,19 @@ def decode_bytes(data: bytes, source: Path, config: ReaderConfig) -> tuple[str, 
                              f"({', '.join(config.encodings)}).")
 
 
+def _candidate_encodings(data: bytes, configured: tuple[str, ...]) -> Iterator[str]:
+    """The first configured encoding, then charset-normalizer's guess (asked lazily), the rest."""
+    yield configured[0]
+    best = from_bytes(data[:200_000], cp_isolation=_WESTERN_ENCODINGS).best()
+    if best is not None:
+        yield best.encoding
+    yield from configured[1:]
+
+
 def _check_not_binary(text: str, source: Path) -> str:
     """Refuse text that is mostly control characters: a binary file that happened to decode."""
     controls = sum(1 for ch in text if ch < " " and ch not in "\t\n\r\f")
-    if text and controls / len(text) > _MAX_CONTROL_SHARE:
+    if controls > _MIN_CONTROLS and controls / len(text) > _MAX_CONTROL_SHARE:
         raise InputError(source, "The file holds binary data, not text.")
     return text
 
@@ -112,4 +120,4 @@ def read_text(path: Path, config: ReaderConfig, root: Path | None) -> list[Docum
         heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.MULTILINE)
         if heading:
             metadata["title"] = heading.group(1)
-    return [Document(doc_id=doc_id_base(path, root), source=str(path), text=text, metadata=metadata)]
+    return [Document(doc_id_base(path, root), str(path), text, metadata=metadata)]

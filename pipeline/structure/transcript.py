@@ -36,6 +36,8 @@ NOT_SPEAKERS = {
     "conclusie", "samenvatting", "doel", "vraag aan", "casus", "thema", "notulen", "bron",
     "tevreden", "anders gekund", "volgende keer", "resultaat", "voorbeeld", "citaat", "bijvoorbeeld",
     "zie", "bijv", "nb", "n.b", "ps", "tip", "vervolg", "afspraak", "afspraken", "deelnemers",
+    "project", "transcriptie", "transcript", "functie", "opname", "duur opname", "setting",
+    "organisatie", "code", "respondentnummer", "interviewnummer", "versie",
 }
 _MAX_LABEL_CHARS = 32
 
@@ -122,10 +124,16 @@ def segment_transcript(doc_id: str, text: str, lines: list[Line],
     """
     units: list[Unit] = []
     current: Unit | None = None
-    for line in lines:
+    labels = [None if ln.blank else match_label(ln.text) for ln in lines]
+    counts = Counter(lab[0] for lab in labels if lab)
+    # Header lines such as "Project: ..." or "Interviewer: Int." before the conversation starts
+    # carry a label that never comes back: they are preamble, not turns.
+    first_turn = next((i for i, lab in enumerate(labels) if lab and counts[lab[0]] > 1), len(lines))
+    for line, lab in zip(lines, labels):
         if line.blank:
             continue
-        lab = match_label(line.text)
+        if lab and line.index < first_turn and counts[lab[0]] == 1:
+            lab = None
         if lab:
             label, offset = lab
             start = line.start + offset

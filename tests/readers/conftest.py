@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-QDA_NS = "urn:QDA-XML:project:1.0"
-
 
 @pytest.fixture
 def write_docx(tmp_path: Path) -> Callable[..., Path]:
@@ -107,13 +105,6 @@ def write_xlsx(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return build
-
-
-def project_xml(sources: str, variables: str = "") -> str:
-    """A minimal REFI-QDA project document around the given TextSource elements."""
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n'
-            f'<Project xmlns="{QDA_NS}" name="Proef" origin="tests">'
-            f'{variables}<Sources>{sources}</Sources></Project>')
 
 
 @pytest.fixture

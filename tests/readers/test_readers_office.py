@@ -62,7 +62,7 @@ def test_truncated_docx_is_corrupt(write_docx: Callable[..., Path]) -> None:
     path = write_docx()
     path.write_bytes(path.read_bytes()[:400])
 
-    with pytest.raises(InputError, match="not a valid .docx"):
+    with pytest.raises(InputError, match=r"not a valid \.docx"):
         read_file(path)
 
 
@@ -71,7 +71,7 @@ def test_zip_that_is_not_a_word_document(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("readme.txt", "geen word")
 
-    with pytest.raises(InputError, match="not a valid .docx"):
+    with pytest.raises(InputError, match=r"not a valid \.docx"):
         read_file(path)
 
 
@@ -111,5 +111,53 @@ def test_docx_part_over_max_bytes_is_refused(write_docx: Callable[..., Path]) ->
     size = path.stat().st_size
 
     # The file itself fits, but one part unpacks to more than the limit (a zip bomb guard).
-    with pytest.raises(InputError, match="larger than the limit"):
+    with pytest.raises(InputError, match="unpacks to more than the limit"):
         read_file(path, ReaderConfig(max_bytes=size))
+
+
+@pytest.mark.parametrize("content", [b"\x00\x01<<niet-xml", None], ids=["unparsable", "missing"])
+def test_odt_with_broken_content_part_is_corrupt_and_prints_nothing(
+        write_odt: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        content: bytes | None) -> None:
+    source = write_odt()
+    path = tmp_path / "kapot.odt"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as copy:
+        for name in original.namelist():
+            if name != "content.xml":
+                copy.writestr(name, original.read(name))
+            elif content is not None:
+                copy.writestr(name, content)
+
+    with pytest.raises(InputError, match=r"not a valid \.odt"):
+        read_file(path)
+
+    assert capsys.readouterr().out == ""
+
+
+def test_odt_comments_footnotes_and_huge_space_runs_are_handled(tmp_path: Path) -> None:
+    from odf import office, text
+    from odf.opendocument import OpenDocumentText
+
+    document = OpenDocumentText()
+    paragraph = text.P(text="Ik koos")
+    comment = office.Annotation()
+    comment.addElement(text.P(text="OPMERKING"))
+    paragraph.addElement(comment)
+    note = text.Note(noteclass="footnote")
+    note.addElement(text.NoteCitation(text="1"))
+    body = text.NoteBody()
+    body.addElement(text.P(text="VOETNOOT"))
+    note.addElement(body)
+    paragraph.addElement(note)
+    paragraph.addElement(text.S(c=10**12))  # would be a terabyte of spaces unexpanded
+    paragraph.addText("voor wachten.")
+    document.text.addElement(paragraph)
+    path = tmp_path / "opmerkingen.odt"
+    document.save(str(path))
+
+    [doc] = read_file(path)
+
+    assert doc.text.startswith("Ik koos ")
+    assert doc.text.endswith(" voor wachten.")
+    assert "OPMERKING" not in doc.text and "VOETNOOT" not in doc.text
+    assert len(doc.text) < 200

@@ -158,7 +158,7 @@ def test_permission_error_becomes_input_error(tmp_path: Path,
 
 def test_reason_never_contains_document_text(tmp_path: Path) -> None:
     path = tmp_path / "geheim.txt"
-    path.write_bytes("Mevrouw Jansen vertelde\x00".encode())
+    path.write_bytes(b"Mevrouw Jansen vertelde\x00")
 
     with pytest.raises(InputError) as caught:
         read_file(path)

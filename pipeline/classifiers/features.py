@@ -1,0 +1,106 @@
+"""Features for the linear models, from a unit's spaCy Doc and its context.
+
+Blocks: lemma unigrams and bigrams, character 3-5-grams inside words, cue matches from the
+codebook (``cue=<code>::<cue id>`` and ``cuecode=<code>``), context (speaker role, diary section,
+document kind) and the lemmas of the neighbouring units (``prev=``/``next=``). Weighted as
+sublinear TF-IDF, L2-normalised. The fitted state is a vocabulary and an IDF array, saved as JSON
+and ``.npz`` (no pickle), and the transform is written out here so it needs nothing else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from spacy.tokens import Doc
+
+from pipeline.nlp.components import dutch_lemma
+
+STOP_CONTEXT = {"de", "het", "een", "en", "ik", "je", "dat", "die", "is", "in", "van", "op", "te",
+                "er", "ze", "we", "hij", "zij", "niet", "maar", "dan", "ook", "wel", "met", "voor",
+                "zijn", "was", "eh", "uh", "uhm", "ja", "nou", "zo", "om", "aan", "als", "of"}
+
+
+def _context_lemmas(text: str, limit: int = 40) -> list[str]:
+    words = [w.strip(".,;:!?\"'()[]").lower() for w in text.split()]
+    return [dutch_lemma(w) for w in words if w and w.isalpha() and w not in STOP_CONTEXT][:limit]
+
+
+def doc_features(doc: Doc, cue_hits: Iterable[tuple[str, str]] = ()) -> list[str]:
+    """The feature strings of one unit (repeated features count)."""
+    feats: list[str] = []
+    lemmas = [t.lemma_.lower() if not t._.mark else f"<{t._.mark}>" for t in doc
+              if not (t.is_punct or t.is_space)]
+    feats += [f"w={lem}" for lem in lemmas]
+    feats += [f"b={a}_{b}" for a, b in zip(lemmas, lemmas[1:])]
+    for t in doc:
+        if t.is_alpha and len(t) > 2:
+            w = f" {t.lower_} "
+            feats += [f"c={w[i:i + n]}" for n in (3, 4, 5) for i in range(len(w) - n + 1)]
+    for code, cue in cue_hits:
+        feats += [f"cue={code}::{cue}", f"cuecode={code}"]
+    ctx = doc._.unit or {}
+    for key in ("role", "section", "kind"):
+        feats.append(f"{key}={ctx.get(key) or 'none'}")
+    feats += [f"prev={lem}" for lem in _context_lemmas(ctx.get("before") or "", 25)]
+    feats += [f"next={lem}" for lem in _context_lemmas(ctx.get("after") or "", 15)]
+    feats.append(f"len={min(int(math.log2(len(doc) + 1)), 9)}")
+    return feats
+
+
+class TfidfFeatures:
+    """Vocabulary + IDF over feature strings; ``transform`` gives an L2-normalised CSR matrix."""
+
+    def __init__(self, min_df: int = 2, max_features: int = 60_000) -> None:
+        self.min_df = min_df
+        self.max_features = max_features
+        self.vocabulary: dict[str, int] = {}
+        self.idf = np.zeros(0, dtype=np.float32)
+
+    def fit(self, rows: Sequence[list[str]]) -> TfidfFeatures:
+        df: Counter[str] = Counter()
+        for feats in rows:
+            df.update(set(feats))
+        kept = [(f, n) for f, n in df.items() if n >= self.min_df]
+        kept.sort(key=lambda fn: (-fn[1], fn[0]))
+        kept = kept[: self.max_features]
+        kept.sort()
+        self.vocabulary = {f: i for i, (f, _) in enumerate(kept)}
+        n = len(rows)
+        self.idf = np.array([math.log((1 + n) / (1 + c)) + 1 for _, c in kept], dtype=np.float32)
+        return self
+
+    def transform(self, rows: Sequence[list[str]]) -> sparse.csr_matrix:
+        indptr, indices, values = [0], [], []
+        for feats in rows:
+            counts = Counter(self.vocabulary[f] for f in feats if f in self.vocabulary)
+            cols = sorted(counts)
+            vals = np.array([(1 + math.log(counts[c])) * self.idf[c] for c in cols], dtype=np.float32)
+            norm = float(np.linalg.norm(vals)) if len(vals) else 0.0
+            indices.extend(cols)
+            values.extend((vals / norm if norm else vals).tolist())
+            indptr.append(len(indices))
+        return sparse.csr_matrix((np.array(values, dtype=np.float32), np.array(indices, dtype=np.int64),
+                                  np.array(indptr, dtype=np.int64)),
+                                 shape=(len(rows), len(self.vocabulary)))
+
+    def feature_names(self) -> list[str]:
+        names = [""] * len(self.vocabulary)
+        for f, i in self.vocabulary.items():
+            names[i] = f
+        return names
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return ({"min_df": self.min_df, "max_features": self.max_features,
+                 "features": self.feature_names()}, {"idf": self.idf})
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> TfidfFeatures:
+        obj = cls(meta["min_df"], meta["max_features"])
+        obj.vocabulary = {f: i for i, f in enumerate(meta["features"])}
+        obj.idf = arrays["idf"].astype(np.float32)
+        return obj

@@ -1,0 +1,198 @@
+"""Linear classifiers per codebook group, fitted with scikit-learn, stored as plain arrays.
+
+Multi-label groups: one logistic regression per code, calibrated with Platt scaling on
+cross-validated decision scores (documents never split across folds), and a decision threshold per
+code chosen on those same out-of-fold probabilities. Single-choice groups: one multinomial logistic
+regression over the group's codes plus "none", with one tuned threshold for the group.
+A group that ``requires`` a code is trained on the units that carry it.
+
+Only numbers are kept after fitting (coefficients, intercepts, calibration and thresholds), so a
+saved model is arrays plus JSON, and prediction is a dot product written out here.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import GroupKFold
+
+from pipeline.codebook import Group
+
+log = logging.getLogger(__name__)
+
+NONE = "__none__"
+MIN_POSITIVES = 5
+_THRESHOLDS = np.round(np.arange(0.15, 0.86, 0.05), 2)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _folds(doc_ids: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    k = min(n, len(set(doc_ids)))
+    if k < 2:
+        return []
+    return list(GroupKFold(n_splits=k).split(np.zeros(len(doc_ids)), groups=doc_ids))
+
+
+class LinearGroupClassifier:
+    """One codebook group. ``classes_`` are code ids; ``predict_proba`` gives a column per code."""
+
+    def __init__(self, group: Group, C: float = 4.0, cv: int = 5, seed: int = 0) -> None:
+        self.group = group
+        self.C = C
+        self.cv = cv
+        self.seed = seed
+        self.classes_: list[str] = []
+        self.skipped: dict[str, int] = {}
+        self.coef = np.zeros((0, 0), dtype=np.float32)
+        self.intercept = np.zeros(0, dtype=np.float32)
+        self.calibration = np.zeros((0, 2), dtype=np.float32)  # multi: a, b per code
+        self.thresholds: dict[str, float] = {}
+
+    # -- fitting ------------------------------------------------------------------------------
+    def _lr(self, multinomial: bool) -> LogisticRegression:
+        return LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000,
+                                  solver="lbfgs" if multinomial else "liblinear",
+                                  random_state=self.seed)
+
+    def fit(self, X: sparse.csr_matrix, labels: list[set[str]], doc_ids: list[str]) -> LinearGroupClassifier:
+        counts = {c: sum(c in y for y in labels) for c in self.group.code_ids}
+        docs_with = {c: len({d for d, y in zip(doc_ids, labels) if c in y}) for c in counts}
+        self.classes_ = [c for c, n in counts.items() if n >= MIN_POSITIVES and docs_with[c] >= 2]
+        self.skipped = {c: n for c, n in counts.items() if c not in self.classes_}
+        for c, n in self.skipped.items():
+            log.warning("code %s not trained: %d positive units (need %d, in 2+ documents)",
+                        c, n, MIN_POSITIVES)
+        if not self.classes_:
+            return self
+        groups = np.array(doc_ids)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            if self.group.kind == "multi":
+                self._fit_multi(X, labels, groups)
+            else:
+                self._fit_single(X, labels, groups)
+        return self
+
+    def _fit_multi(self, X: sparse.csr_matrix, labels: list[set[str]], groups: np.ndarray) -> None:
+        folds = _folds(groups, self.cv)
+        coefs, intercepts, calib = [], [], []
+        for code in self.classes_:
+            y = np.array([code in lab for lab in labels], dtype=int)
+            oof = np.zeros(len(y))
+            for tr, te in folds:
+                if y[tr].min() == y[tr].max():
+                    continue
+                oof[te] = self._lr(False).fit(X[tr], y[tr]).decision_function(X[te])
+            model = self._lr(False).fit(X, y)
+            coefs.append(model.coef_[0])
+            intercepts.append(model.intercept_[0])
+            platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y) if folds else None
+            a, b = (float(platt.coef_[0, 0]), float(platt.intercept_[0])) if platt else (1.0, 0.0)
+            calib.append((a, b))
+            p = _sigmoid(a * oof + b)
+            self.thresholds[code] = _best_threshold(y, p) if folds else 0.5
+        self.coef = np.array(coefs, dtype=np.float32)
+        self.intercept = np.array(intercepts, dtype=np.float32)
+        self.calibration = np.array(calib, dtype=np.float32)
+
+    def _fit_single(self, X: sparse.csr_matrix, labels: list[set[str]], groups: np.ndarray) -> None:
+        classes = [*self.classes_, NONE]
+        y = np.array([next((classes.index(c) for c in self.classes_ if c in lab), len(classes) - 1)
+                      for lab in labels])
+        folds = _folds(groups, self.cv)
+        oof = np.zeros((len(y), len(classes)))
+        for tr, te in folds:
+            model = self._lr(True).fit(X[tr], y[tr])
+            oof[np.ix_(te, model.classes_)] = model.predict_proba(X[te])
+        model = self._lr(True).fit(X, y)
+        coef = np.zeros((len(classes), X.shape[1]))
+        intercept = np.full(len(classes), -1e3)  # a class absent from training never wins
+        if len(model.classes_) == 2:  # sklearn stores one row for two classes
+            coef[model.classes_[1]], intercept[model.classes_[1]] = model.coef_[0], model.intercept_[0]
+            coef[model.classes_[0]], intercept[model.classes_[0]] = 0.0, 0.0
+        else:
+            coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
+        self.coef = coef.astype(np.float32)
+        self.intercept = intercept.astype(np.float32)
+        if folds:
+            best_t, best_f = 0.5, -1.0
+            for t in _THRESHOLDS:
+                pred = _single_decision(oof[:, :-1], float(t))
+                f = f1_score(y, pred, labels=list(range(len(self.classes_))), average="macro",
+                             zero_division=0)
+                if f > best_f + 1e-9:
+                    best_t, best_f = float(t), f
+            self.thresholds = dict.fromkeys(self.classes_, best_t)
+        else:
+            self.thresholds = dict.fromkeys(self.classes_, 0.5)
+
+    # -- prediction ---------------------------------------------------------------------------
+    def decision_function(self, X: sparse.csr_matrix) -> np.ndarray:
+        return np.asarray(X @ self.coef.T) + self.intercept
+
+    def predict_proba(self, X: sparse.csr_matrix) -> np.ndarray:
+        """Probabilities, one column per code in ``classes_`` (no "none" column)."""
+        if not self.classes_:
+            return np.zeros((X.shape[0], 0))
+        z = self.decision_function(X)
+        if self.group.kind == "multi":
+            return _sigmoid(z * self.calibration[:, 0] + self.calibration[:, 1])
+        return _softmax(z)[:, :-1]
+
+    def contributions(self, x: sparse.csr_matrix, code: str) -> list[tuple[int, float]]:
+        """(feature index, weight x value) for one unit and code, largest first."""
+        row = self.classes_.index(code)
+        idx = x.indices
+        contrib = x.data * self.coef[row, idx]
+        if self.group.kind == "multi":
+            contrib = contrib * self.calibration[row, 0]
+        order = np.argsort(-contrib)
+        return [(int(idx[i]), float(contrib[i])) for i in order if contrib[i] > 0]
+
+    # -- state --------------------------------------------------------------------------------
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta = {"group": self.group.id, "kind": self.group.kind, "classes": self.classes_,
+                "skipped": self.skipped, "thresholds": self.thresholds, "C": self.C}
+        return meta, {"coef": self.coef, "intercept": self.intercept, "calibration": self.calibration}
+
+    @classmethod
+    def from_state(cls, group: Group, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> LinearGroupClassifier:
+        obj = cls(group, C=meta.get("C", 4.0))
+        obj.classes_ = list(meta["classes"])
+        obj.skipped = dict(meta.get("skipped", {}))
+        obj.thresholds = {k: float(v) for k, v in meta["thresholds"].items()}
+        obj.coef = arrays["coef"].astype(np.float32)
+        obj.intercept = arrays["intercept"].astype(np.float32)
+        obj.calibration = arrays["calibration"].astype(np.float32)
+        return obj
+
+
+def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    best_t, best_f = 0.5, -1.0
+    for t in _THRESHOLDS:
+        f = f1_score(y, p >= t, zero_division=0)
+        if f > best_f + 1e-9:
+            best_t, best_f = float(t), f
+    return best_t
+
+
+def _single_decision(p: np.ndarray, threshold: float) -> np.ndarray:
+    """Index of the best code where it reaches the threshold, else the "none" index."""
+    best = p.argmax(axis=1)
+    return np.where(p.max(axis=1) >= threshold, best, p.shape[1])

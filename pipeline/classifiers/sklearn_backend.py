@@ -1,0 +1,183 @@
+"""The scikit-learn backend (default): TF-IDF features from spaCy docs, linear models per group.
+
+Trains in seconds on a CPU. Evidence for a suggestion is the unit's words (lemmas, word pairs),
+cue matches and context that pushed its score up most, with character offsets where they are
+words of the unit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.classifiers.base import CodeModel, as_unit_docs
+from pipeline.classifiers.features import TfidfFeatures, doc_features
+from pipeline.classifiers.linear import LinearGroupClassifier
+from pipeline.classifiers.persistence import (
+    WEIGHTS,
+    check_compatibility,
+    load_arrays,
+    model_codebook,
+    read_card,
+    save_arrays,
+    write_model_dir,
+)
+from pipeline.codebook import Codebook
+from pipeline.training.data import AnnotatedUnit, code_counts, data_fingerprint
+
+_READABLE = {"w": "word", "b": "word pair", "cue": "cue", "cuecode": "cue", "role": "role",
+             "section": "section", "kind": "kind", "prev": "previous unit", "next": "next unit"}
+
+
+class SklearnCodeModel(CodeModel):
+    backend = "sklearn"
+
+    def __init__(self, codebook: Codebook, nlp: Language | None = None, C: float = 4.0,
+                 cv: int = 5, min_df: int = 2, max_features: int = 60_000, seed: int = 0) -> None:
+        super().__init__(codebook, nlp)
+        self.params = {"C": C, "cv": cv, "min_df": min_df, "max_features": max_features, "seed": seed}
+        self.features = TfidfFeatures(min_df, max_features)
+        self.groups: dict[str, LinearGroupClassifier] = {}
+
+    # -- features -----------------------------------------------------------------------------
+    def _feature_rows(self, docs: list[Doc]) -> list[list[str]]:
+        rows = []
+        for doc in docs:
+            hits = [(code, cue) for code, cue, _, _ in self.cues.match(doc)]
+            rows.append(doc_features(doc, hits))
+        return rows
+
+    def unit_docs(self, units: list[AnnotatedUnit]) -> list[Doc]:
+        docs, _ = as_unit_docs(self.nlp, [{"text": u.text, "context": u.context} for u in units])
+        return docs
+
+    # -- fitting ------------------------------------------------------------------------------
+    def fit(self, units: list[AnnotatedUnit], docs: list[Doc] | None = None) -> SklearnCodeModel:
+        docs = docs if docs is not None else self.unit_docs(units)
+        rows = self._feature_rows(docs)
+        self.features.fit(rows)
+        X = self.features.transform(rows)
+        labels = [set(u.codes) for u in units]
+        doc_ids = [u.doc_id for u in units]
+        self.groups = {}
+        self.thresholds = {}
+        for group in self.codebook.groups:
+            idx = np.arange(len(units))
+            if group.requires:
+                idx = np.array([i for i, lab in enumerate(labels) if group.requires in lab], dtype=int)
+            if len(idx) == 0:
+                continue
+            clf = LinearGroupClassifier(group, C=self.params["C"], cv=self.params["cv"],
+                                        seed=self.params["seed"])
+            clf.fit(X[idx], [labels[i] for i in idx], [doc_ids[i] for i in idx])
+            self.groups[group.id] = clf
+            self.thresholds.update(clf.thresholds)
+        self.card = self._card(units)
+        return self
+
+    def _card(self, units: list[AnnotatedUnit]) -> dict[str, Any]:
+        cb = self.codebook
+        untrained: dict[str, int] = {}
+        for clf in self.groups.values():
+            untrained.update(clf.skipped)
+        for g in cb.groups:
+            if g.id not in self.groups:
+                untrained.update(dict.fromkeys(g.code_ids, 0))
+        return {
+            "name": "model", "backend": self.backend,
+            "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "codebook": {"id": cb.id, "version": cb.version, "sha": cb.fingerprint(),
+                         "structure_sha": cb.structure_fingerprint(), "codes": cb.code_ids},
+            "data": {"units": len(units), "documents": len({u.doc_id for u in units}),
+                     "sha": data_fingerprint(units), "counts": code_counts(units)},
+            "params": self.params, "thresholds": self.thresholds, "untrained": untrained,
+            "features": len(self.features.vocabulary),
+        }
+
+    # -- prediction ---------------------------------------------------------------------------
+    def _matrix(self, docs: list[Doc]):
+        return self.features.transform(self._feature_rows(docs))
+
+    def predict_proba_docs(self, docs: list[Doc]) -> list[dict[str, float]]:
+        X = self._matrix(docs)
+        out = [dict.fromkeys(self.codebook.code_ids, 0.0) for _ in docs]
+        for clf in self.groups.values():
+            P = clf.predict_proba(X)
+            for j, code in enumerate(clf.classes_):
+                for i in range(len(docs)):
+                    out[i][code] = float(P[i, j])
+        return out
+
+    def explain_docs(self, docs: list[Doc], codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:
+        X = self._matrix(docs)
+        names = self.features.feature_names()
+        out = []
+        for i, (doc, assigned) in enumerate(zip(docs, codes)):
+            cues = self.cue_evidence(doc)
+            ev: dict[str, list[dict[str, Any]]] = {}
+            for code in assigned:
+                clf = self.groups[self.codebook.group_of(code).id]
+                items = list(cues.get(code, []))
+                for j, weight in clf.contributions(X[i], code):
+                    item = _describe(names[j], weight, doc)
+                    if item is not None:
+                        items.append(item)
+                    if len(items) >= 8:
+                        break
+                ev[code] = items
+            out.append(ev)
+        return out
+
+    # -- persistence --------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        meta, arrays = self.features.to_state()
+        groups_meta = {}
+        for gid, clf in self.groups.items():
+            gmeta, garrays = clf.to_state()
+            groups_meta[gid] = gmeta
+            arrays.update({f"{gid}/{k}": v for k, v in garrays.items()})
+        path.mkdir(parents=True, exist_ok=True)
+        save_arrays(path / WEIGHTS, arrays)
+        card = {**self.card, "features_meta": meta, "groups": groups_meta}
+        write_model_dir(path, card, self.codebook)
+
+    @classmethod
+    def load(cls, path: str | Path, codebook: Codebook | None = None,
+             nlp: Language | None = None) -> SklearnCodeModel:
+        path = Path(path)
+        card = read_card(path)
+        check_compatibility(path, card, codebook)
+        cb = model_codebook(path)
+        arrays = load_arrays(path / WEIGHTS)
+        model = cls(cb, nlp, **card["params"])
+        model.features = TfidfFeatures.from_state(card["features_meta"], arrays)
+        for gid, gmeta in card["groups"].items():
+            garrays = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(gid + "/")}
+            model.groups[gid] = LinearGroupClassifier.from_state(cb.group(gid), gmeta, garrays)
+            model.thresholds.update(model.groups[gid].thresholds)
+        model.card = {k: v for k, v in card.items() if k not in ("features_meta", "groups")}
+        return model
+
+
+def _describe(feature: str, weight: float, doc: Doc) -> dict[str, Any] | None:
+    """A readable evidence item for a feature; character n-grams are not shown."""
+    kind, _, value = feature.partition("=")
+    if kind == "c" or kind == "len" or kind not in _READABLE:
+        return None
+    item: dict[str, Any] = {"source": "model", "feature": _READABLE[kind],
+                            "text": value.replace("_", " "), "weight": round(weight, 4)}
+    if kind in ("w", "b"):
+        first = value.split("_")[0]
+        for t in doc:
+            if t.lemma_.lower() == first:
+                n = len(value.split("_"))
+                span = doc[t.i:t.i + n]
+                item.update(text=span.text, start=span.start_char, end=span.end_char)
+                break
+    return item

@@ -1,0 +1,55 @@
+"""``narratives evaluate``: cross-validated, document-wise scores per code for a model's setup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.cli.main import app
+from pipeline.cli.options import user_errors
+
+
+@app.command("evaluate")
+def evaluate_command(
+    model: Path = typer.Option(..., "--model", "-m", help="Model folder: its backend, parameters and codebook are used."),
+    data: list[Path] = typer.Option(..., "--data", "-d", help="Annotated data (JSONL, folder or .qdpx; repeatable)."),
+    cv: int = typer.Option(5, "--cv", help="Number of folds, split by document."),
+    learning_curve: bool = typer.Option(False, "--learning-curve", help="Also score models trained on 20%..100% of each fold's documents."),
+    output: Path = typer.Option(None, "--output", "-o", help="Write the full result as JSON here."),
+) -> None:
+    """Cross-validate the model's setup on DATA: precision, recall, F1 and Cohen's kappa per code,
+    macro averages, confusion of single-choice groups, and the cue tagger alone beside it.
+
+    Example:
+
+      narratives evaluate --model models/default --data corpora/annotated/annotated.jsonl --cv 5
+    """
+    from pipeline.classifiers.loading import load_model, new_model
+    from pipeline.evaluation.cv import cross_validate
+    from pipeline.evaluation.metrics import format_table
+    from pipeline.io import write_json
+    from pipeline.training.data import load_annotated
+    from pipeline.training.train import check_codes
+
+    with user_errors():
+        trained = load_model(model)
+        units = load_annotated(data)
+        check_codes(units, trained.codebook)
+        params = dict(trained.card.get("params", {}))
+        result = cross_validate(lambda: new_model(trained.backend, trained.codebook, nlp=trained.nlp, **params),
+                                units, trained.codebook, k=cv, learning_curve=learning_curve)
+    typer.echo(f"{result['units']} units, {result['documents']} documents, {result['folds']} folds by document")
+    typer.echo(format_table(result, result.get("cue_tagger")))
+    for gid, conf in result["confusion"].items():
+        typer.echo(f"\nconfusion {gid} (rows gold, columns predicted): {', '.join(conf['labels'])}")
+        for label, row in zip(conf["labels"], conf["matrix"]):
+            typer.echo(f"  {label:40s} " + " ".join(f"{v:5d}" for v in row))
+    if learning_curve:
+        typer.echo("\nlearning curve (macro over codes):")
+        for point in result["learning_curve"]:
+            typer.echo(f"  {point['fraction']:.0%} ({point['train_documents']} documents): "
+                       f"F1 {point['f1']:.3f}, kappa {point['kappa']:.3f}")
+    if output:
+        write_json(output, result)
+        typer.echo(f"wrote {output}")

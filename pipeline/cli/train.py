@@ -1,0 +1,50 @@
+"""``narratives train``: fit a model on annotated data and write a model folder with its card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.cli.main import app
+from pipeline.cli.options import user_errors
+
+
+@app.command("train")
+def train_command(
+    data: list[Path] = typer.Option(..., "--data", "-d", help="Annotated JSONL, a folder of them, or a coded .qdpx (repeatable)."),
+    codebook: Path = typer.Option(Path("configs/codebooks/default.yaml"), "--codebook", help="Codebook YAML or .qdc."),
+    out: Path = typer.Option(..., "--out", "-o", help="Model folder to write, e.g. models/mine."),
+    backend: str = typer.Option("sklearn", "--backend", help="sklearn (CPU, seconds) or transformers."),
+    cv: int = typer.Option(5, "--cv", help="Folds (split by document) for the scores in the card; 0 skips."),
+    base_model: str = typer.Option(None, "--base-model", help="transformers: local path (or hub name) of the encoder."),
+    epochs: float = typer.Option(None, "--epochs", help="transformers: training epochs."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+) -> None:
+    """Train a classifier for every code of a codebook.
+
+    Examples:
+
+      narratives train --codebook configs/codebooks/default.yaml --data corpora/annotated/annotated.jsonl --out models/default
+
+      narratives train --codebook configs/codebooks/ses_reasoning.yaml --data my_coding.qdpx --out models/ses
+
+      narratives train --backend transformers --base-model ./robbert-base --data units.jsonl --out models/robbert
+    """
+    from pipeline.evaluation.metrics import format_table
+    from pipeline.training.train import train
+
+    params: dict = {"seed": seed}
+    if backend == "transformers":
+        if base_model:
+            params["base_model"] = base_model
+        if epochs:
+            params["epochs"] = epochs
+    with user_errors():
+        card = train(codebook, data, out, backend=backend, cv=cv, params=params)
+    typer.echo(f"trained {backend} model on {card['data']['units']} units from "
+               f"{card['data']['documents']} documents in {card['fit_seconds']} s -> {out}")
+    if card.get("untrained"):
+        typer.echo("not trained (too few examples): " + ", ".join(card["untrained"]))
+    if card.get("cv"):
+        typer.echo(format_table(card["cv"], card["cv"].get("cue_tagger")))

@@ -1,0 +1,122 @@
+"""Annotated units for training and evaluation, from the formats researchers produce.
+
+Accepted: annotated-corpus JSONL (one document per line with ``units``: see
+corpora/annotated/README.md), unit JSONL (one unit per line with ``text`` and ``codes``, as written
+by ``narratives import``), marked-text files (.txt with ``@@`` lines), and coded .qdpx projects.
+Corpus documents are segmented by the pipeline's own structure module, so a model learns from
+the same units (turn text without the speaker label, with role and section) that it will see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+from pipeline.io import read_jsonl
+from pipeline.model import Document
+from pipeline.structure import StructureOptions, structure_document
+
+
+@dataclass
+class AnnotatedUnit:
+    id: str
+    doc_id: str
+    text: str
+    codes: list[str]
+    context: dict[str, Any] = field(default_factory=dict)
+    coder: str | None = None
+
+
+def _align(doc_id: str, kind: str, text: str, units: list[dict[str, Any]],
+           metadata: dict[str, Any]) -> Iterator[AnnotatedUnit]:
+    """Annotated spans mapped onto the pipeline's segments (role, section, context)."""
+    roles = {str(k): v for k, v in (metadata.get("speakers") or {}).items()} if isinstance(
+        metadata.get("speakers"), dict) else {}
+    document, segments = structure_document(
+        Document(doc_id, doc_id, text, kind, {}),
+        StructureOptions(kind=kind, roles=roles, max_unit_chars=10**9))
+    for i, u in enumerate(units):
+        overlapping = [s for s in segments if s.start < u["end"] and u["start"] < s.end]
+        seg = max(overlapping, key=lambda s: min(s.end, u["end"]) - max(s.start, u["start"]),
+                  default=None)
+        j = segments.index(seg) if seg is not None else -1
+        before = segments[j - 1].text[-300:] if j > 0 else ""
+        after = segments[j + 1].text[:300] if 0 <= j < len(segments) - 1 else ""
+        unit_text = seg.text if seg is not None else text[u["start"]:u["end"]]
+        context = {"doc_id": doc_id, "kind": document.kind,
+                   "speaker": seg.speaker if seg else None, "role": seg.role if seg else None,
+                   "section": seg.section if seg else None, "entry": seg.entry if seg else None,
+                   "before": before, "after": after,
+                   "start": seg.start if seg else u["start"], "end": seg.end if seg else u["end"]}
+        yield AnnotatedUnit(f"{doc_id}:{i}", doc_id, unit_text, list(u.get("codes", [])), context,
+                            u.get("coder"))
+
+
+def _from_record(rec: dict[str, Any], source: str, line: int) -> Iterator[AnnotatedUnit]:
+    if "units" in rec and "text" in rec:
+        yield from _align(str(rec["doc_id"]), rec.get("kind") or "text", rec["text"],
+                          rec["units"], rec.get("metadata") or {})
+    elif "text" in rec and "codes" in rec:
+        context = dict(rec.get("context") or {}) if isinstance(rec.get("context"), dict) else {}
+        if isinstance(rec.get("context"), str):
+            context["before"] = rec["context"]
+        for key in ("speaker", "role", "section", "kind"):
+            if rec.get(key) is not None:
+                context.setdefault(key, rec[key])
+        doc_id = str(rec.get("doc_id") or rec.get("id") or f"{source}:{line}")
+        yield AnnotatedUnit(str(rec.get("id") or f"{doc_id}:{line}"), doc_id, rec["text"],
+                            list(rec["codes"]), context, rec.get("coder"))
+    else:
+        raise InputError(source, f"line {line}: expected a document with 'text' and 'units', "
+                                 f"or a unit with 'text' and 'codes'")
+
+
+def _iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    for p in map(Path, paths):
+        if not p.exists():
+            raise InputError(p, "The file or folder does not exist.")
+        if p.is_dir():
+            yield from sorted(f for f in p.rglob("*") if f.suffix in (".jsonl", ".qdpx", ".txt") and f.is_file())
+        else:
+            yield p
+
+
+def load_annotated(paths: Iterable[str | Path]) -> list[AnnotatedUnit]:
+    """All annotated units under ``paths`` (files or folders of .jsonl/.qdpx; marked .txt files)."""
+    units: list[AnnotatedUnit] = []
+    for path in _iter_files(paths):
+        if path.suffix == ".qdpx":
+            from pipeline.exchange.qdpx_import import annotated_units_from_qdpx
+
+            units.extend(annotated_units_from_qdpx(path))
+        elif path.suffix == ".txt":
+            from pipeline.exchange.marked_text import read
+
+            rec = read(path).to_record()
+            units.extend(_from_record(rec, str(path), 1))
+        else:
+            try:
+                for line, rec in enumerate(read_jsonl(path), 1):
+                    units.extend(_from_record(rec, str(path), line))
+            except ValueError as e:
+                raise InputError(path, str(e).removeprefix(f"{path}: ")) from None
+    if not units:
+        raise InputError(", ".join(map(str, paths)), "no annotated units found")
+    return units
+
+
+def data_fingerprint(units: list[AnnotatedUnit]) -> str:
+    h = hashlib.sha256()
+    for u in units:
+        h.update(json.dumps([u.doc_id, u.text, sorted(u.codes)], ensure_ascii=False).encode())
+    return h.hexdigest()[:16]
+
+
+def code_counts(units: list[AnnotatedUnit]) -> dict[str, int]:
+    return dict(sorted(Counter(c for u in units for c in u.codes).items()))

@@ -1,0 +1,60 @@
+"""Training a model folder from a codebook and annotated data: what ``narratives train`` runs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from pipeline.classifiers.loading import new_model
+from pipeline.classifiers.persistence import render_card, write_model_dir
+from pipeline.codebook import Codebook, load_codebook
+from pipeline.evaluation.cv import cross_validate
+from pipeline.training.data import AnnotatedUnit, load_annotated
+
+log = logging.getLogger(__name__)
+
+
+def check_codes(units: list[AnnotatedUnit], codebook: Codebook) -> dict[str, int]:
+    """Codes in the data that the codebook does not have (dropped, and reported)."""
+    known = set(codebook.code_ids)
+    unknown: dict[str, int] = {}
+    for u in units:
+        kept = []
+        for c in u.codes:
+            if c in known:
+                kept.append(c)
+            else:
+                unknown[c] = unknown.get(c, 0) + 1
+        u.codes = kept
+    for c, n in sorted(unknown.items()):
+        log.warning("code %s (%d units) is not in codebook %s: ignored", c, n, codebook.id)
+    return unknown
+
+
+def train(codebook_path: str | Path, data: list[str | Path], out: str | Path, backend: str = "sklearn",
+          cv: int = 5, name: str | None = None, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Fit on all data, cross-validate by document for the card (cv=0 skips), save to ``out``."""
+    codebook = load_codebook(codebook_path)
+    units = load_annotated(data)
+    unknown = check_codes(units, codebook)
+    t0 = time.perf_counter()
+    model = new_model(backend, codebook, **(params or {}))
+    model.fit(units)
+    fit_seconds = time.perf_counter() - t0
+    model.card["name"] = name or Path(out).name
+    model.card["data"]["sources"] = [str(p) for p in data]
+    model.card["data"]["unknown_codes"] = unknown
+    model.card["fit_seconds"] = round(fit_seconds, 2)
+    if cv and cv > 1:
+        result = cross_validate(lambda: new_model(backend, codebook, nlp=model.nlp, **(params or {})),
+                                units, codebook, k=cv)
+        model.card["cv"] = {k: result[k] for k in ("per_code", "macro", "folds", "confusion")}
+        if "cue_tagger" in result:
+            model.card["cv"]["cue_tagger"] = {k: result["cue_tagger"][k] for k in ("per_code", "macro")}
+    model.save(out)
+    return model.card
+
+
+__all__ = ["train", "render_card", "write_model_dir"]

@@ -17,8 +17,9 @@ ROLES = ("interviewer", "respondent", "other")
 class Document:
     """One document as read from a file: plain text plus what the reader knew about it.
 
-    ``metadata`` may hold ``line_timestamps`` ({line index: "hh:mm:ss"}) and ``speakers``
-    (label -> role) when the file format carries them (subtitles, spreadsheets, QDA projects).
+    ``metadata`` may hold ``line_timestamps`` ({line index: "hh:mm:ss"}), ``speakers`` (labels in
+    order of appearance) and ``speaker_roles`` (label -> role) when the file format carries them
+    (subtitles, spreadsheets, QDA projects).
     ``kind`` is None until detected or set by the user.
     """
 

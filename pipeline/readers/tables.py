@@ -176,8 +176,8 @@ def _documents(path: Path, root: Path | None, config: ReaderConfig, header: list
                rows: list[Row], extra: dict[str, Any]) -> list[Document]:
     """Group rows into documents and write their turns, per the config's column names."""
     text_column = _require_column(path, header, config.table_text_column, "text")
-    id_column = (_require_column(path, header, config.table_id_column, "id")
-                 if config.table_id_column else None)
+    # The configured id column, else a column named "id"; without either, a row is a document.
+    id_column = _find_column(header, config.table_id_column) or _find_column(header, "id")
     speaker_column = _find_column(header, config.table_speaker_column)
     role_column = _find_column(header, config.table_role_column)
     kind_column = _find_column(header, config.table_kind_column)

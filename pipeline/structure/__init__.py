@@ -96,7 +96,8 @@ def structure_document(doc: Document, options: StructureOptions | None = None) -
     lines = split_lines(text)
     metadata = dict(doc.metadata)
     if kind == "transcript":
-        units = segment_transcript(doc.doc_id, text, lines, options.roles or {})
+        roles_given = {**(metadata.get("speaker_roles") or {}), **(options.roles or {})}
+        units = segment_transcript(doc.doc_id, text, lines, roles_given)
         roles = {u.speaker: u.role for u in units if u.speaker}
         metadata["speakers"] = list(roles)
         metadata["roles"] = roles

@@ -161,3 +161,20 @@ def test_odt_comments_footnotes_and_huge_space_runs_are_handled(tmp_path: Path) 
     assert doc.text.endswith(" voor wachten.")
     assert "OPMERKING" not in doc.text and "VOETNOOT" not in doc.text
     assert len(doc.text) < 200
+
+
+def test_docx_merged_cells_are_not_repeated(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=3)
+    table.cell(0, 0).merge(table.cell(0, 2)).text = "Kop over drie kolommen"
+    table.cell(1, 0).merge(table.cell(2, 0)).text = "Samen"
+    table.cell(1, 1).text = "b"
+    table.cell(2, 2).text = "c"
+    path = tmp_path / "samengevoegd.docx"
+    document.save(path)
+
+    [doc] = read_file(path)
+
+    assert doc.text == "Kop over drie kolommen\nSamen | b\n |  | c"  # empty cells keep their place

@@ -132,12 +132,17 @@ def test_missing_text_column_names_the_columns_found(tmp_path: Path) -> None:
         read_file(path)
 
 
-def test_missing_id_column_is_an_error(tmp_path: Path) -> None:
-    path = tmp_path / "turns.csv"
-    path.write_text("text\nhallo\n", encoding="utf-8")
+def test_missing_id_column_falls_back_to_id_then_one_document_per_row(tmp_path: Path) -> None:
+    with_id = tmp_path / "met_id.csv"
+    with_id.write_text("id,text\na,eerste\nb,tweede\n", encoding="utf-8")
+    without = tmp_path / "zonder_id.csv"
+    without.write_text("text\neerste\ntweede\n", encoding="utf-8")
 
-    with pytest.raises(InputError, match="id column 'respondent' was not found"):
-        read_file(path, ReaderConfig(table_id_column="respondent"))
+    by_id = list(read_file(with_id, ReaderConfig(table_id_column="respondent")))
+    by_row = list(read_file(without, ReaderConfig(table_id_column="respondent")))
+
+    assert [d.doc_id for d in by_id] == ["met_id#a", "met_id#b"]
+    assert [d.text for d in by_row] == ["eerste", "tweede"]
 
 
 def test_unknown_kind_is_an_error(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from pipeline.errors import InputError, PipelineError
 from pipeline.io import atomic_open, file_sha256, read_jsonl, write_json
 from pipeline.model import Document, Unit
 from pipeline.nlp.units import context_window, process_units, unit_context
+from pipeline.profiles import write_profiles
 from pipeline.readers import ReaderConfig, iter_input_files, read_file
 from pipeline.structure import StructureOptions, structure_document
 
@@ -160,8 +161,7 @@ def _roots_for(paths: list[Path]) -> dict[Path, Path | None]:
 
 
 def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False,
-        nlp: Any = None, progress: Callable[[FileResult, int, int], None] | None = None,
-        extra_writers: list[Callable[[Path, list[Path]], dict[str, Any]]] | None = None) -> RunSummary:
+        nlp: Any = None, progress: Callable[[FileResult, int, int], None] | None = None) -> RunSummary:
     """Process ``paths`` (files or folders) into ``out_dir``; never raises for a bad input file."""
     from pipeline.tagging import build_pipeline
 
@@ -202,13 +202,20 @@ def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False
         if progress:
             progress(result, i, len(files))
     documents_n = _write_outputs(out_dir, done_parts)
-    extra: dict[str, Any] = {}
-    for writer in extra_writers or []:
-        extra.update(writer(out_dir, done_parts))
+    extra = {"profiles": write_profiles(out_dir, _run_codebook(nlp))}
     elapsed = time.perf_counter() - started
     summary.report = _report(summary, config, tagger_info, nlp, elapsed, nlp_seconds, documents_n, extra)
     write_json(out_dir / "report.json", summary.report)
     return summary
+
+
+def _run_codebook(nlp: Any) -> Any:
+    """The codebook the run's tagger used (for profiles), or None when nothing tagged."""
+    for name in ("code_classifier", "cue_tagger"):
+        if name in nlp.pipe_names:
+            comp = nlp.get_pipe(name)
+            return comp.model.codebook if name == "code_classifier" else comp.codebook
+    return None
 
 
 def _write_outputs(out_dir: Path, parts: list[Path]) -> int:
@@ -255,7 +262,8 @@ def _report(summary: RunSummary, config: Config, tagger_info: dict[str, Any], nl
         "tagger": tagger_info,
         "failed": [{"source": f.source, "error": f.error} for f in summary.failed],
         "skipped": summary.skipped,
-        **extra,
+        "outputs": {"documents": "documents.jsonl", "segments": "segments.jsonl",
+                    "profiles": "profiles.jsonl", "profile_records": extra["profiles"]},
     }
 
 

@@ -70,8 +70,7 @@ def run_command(
         if kind:
             overrides = [*(overrides or []), f"structure.kind={kind}"]
         cfg = config_from_cli(config, overrides, codebook=codebook, **{"tagging.model": model})
-        summary = run(paths, out, cfg, force=force, progress=_Progress(),
-                      extra_writers=_extra_writers())
+        summary = run(paths, out, cfg, force=force, progress=_Progress())
     counts = summary.report["counts"]
     timings = summary.report["timings"]
     typer.echo(f"{counts['documents']} documents, {counts['units']} units, {counts['words']} words "
@@ -86,10 +85,3 @@ def run_command(
             typer.echo(f"  {f.source}: {f.error}", err=True)
         raise typer.Exit(1)
 
-
-def _extra_writers() -> list:
-    try:
-        from pipeline.profiles import write_profiles
-    except ModuleNotFoundError:
-        return []
-    return [write_profiles]

@@ -47,7 +47,8 @@ def detect_kind(doc: Document) -> str:
     if headers >= 2 or sections >= 3:
         return "diary"
     head = "\n".join(ln.text for ln in lines[:15])
-    if REPORT_WORDS.search(doc.source.rsplit("/", 1)[-1]) or REPORT_WORDS.search(head):
+    name = re.sub(r"[_\-.]+", " ", doc.source.rsplit("/", 1)[-1])
+    if REPORT_WORDS.search(name) or REPORT_WORDS.search(head):
         return "report"
     if share >= 0.3 and n_labels >= 1:
         return "transcript"

@@ -128,7 +128,7 @@ def segment_transcript(doc_id: str, text: str, lines: list[Line],
     counts = Counter(lab[0] for lab in labels if lab)
     # Header lines such as "Project: ..." or "Interviewer: Int." before the conversation starts
     # carry a label that never comes back: they are preamble, not turns.
-    first_turn = next((i for i, lab in enumerate(labels) if lab and counts[lab[0]] > 1), len(lines))
+    first_turn = next((i for i, lab in enumerate(labels) if lab and counts[lab[0]] > 1), 0)
     for line, lab in zip(lines, labels):
         if line.blank:
             continue

@@ -28,9 +28,27 @@ MARK_PATTERNS = [
 ]
 
 
+_PARTICLES = ("terug", "samen", "over", "door", "voor", "mee", "toe", "weg", "uit", "aan", "af",
+              "op", "in", "na", "bij", "om")
+
+
 @lru_cache(maxsize=200_000)
 def dutch_lemma(word: str) -> str:
-    return simplemma.lemmatize(word, lang="nl")
+    """simplemma's lemma; participles of separable verbs it does not know are split and retried.
+
+    "afgewogen" -> "af" + "gewogen" -> "af" + "wegen" = "afwegen" (verbs professionals use for
+    deciding: afwegen, doorverwijzen, aankaarten, opschalen).
+    """
+    lemma = simplemma.lemmatize(word, lang="nl").replace("_", "")  # it writes "af_spreken"
+    if lemma != word:
+        return lemma
+    for particle in _PARTICLES:
+        rest = word[len(particle):]
+        if word.startswith(particle) and rest.startswith("ge") and len(rest) > 4:
+            inner = simplemma.lemmatize(rest, lang="nl").replace("_", "")
+            if inner != rest and inner.endswith("en"):
+                return inner if inner.startswith(particle) else particle + inner
+    return lemma
 
 
 @Language.component("simplemma_lemmatizer", assigns=["token.lemma"])

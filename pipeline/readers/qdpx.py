@@ -55,6 +55,19 @@ def read_qdpx(path: Path, config: ReaderConfig, root: Path | None) -> list[Docum
     return documents
 
 
+def read_project(path: Path, max_bytes: int) -> tuple[Element, list[_Source]]:
+    """The parsed project element and its text sources, with the safety checks of ``read_qdpx``.
+
+    For readers of codings (pipeline.exchange.qdpx_import): the sources' texts are exactly the
+    ones the codings' offsets point into; raises InputError naming the file.
+    """
+    data = read_bytes(path, max_bytes)
+    with open_zip(path, data, max_bytes, ".qdpx project", verify=False) as archive:
+        members = _safe_members(path, archive)
+        project = _parse_project(path, archive, members, max_bytes)
+        return project, _text_sources(path, archive, members, project, max_bytes)
+
+
 @dataclass
 class _Source:
     """One TextSource as read from the project, its text exactly as the codings expect it."""

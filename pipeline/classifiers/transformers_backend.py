@@ -443,5 +443,5 @@ def _top_words(text: str, prefix: int, offsets: np.ndarray, usable: np.ndarray,
             break
         s, e = int(start) - prefix, int(end) - prefix
         items.append({"source": "model", "feature": "token", "text": text[s:e], "start": s, "end": e,
-                      "weight": round(weight, 4)})
+                      "weight": float(f"{weight:.4g}")})
     return items

@@ -40,8 +40,15 @@ from pipeline.codebook.qdc import META_PREFIX, code_guid, codes_element
 from pipeline.errors import InputError
 from pipeline.io import atomic_open
 
-from .run_results import (RunDocument, RunResults, Suggestion, iter_suggestions, load_run,
-                          model_user_name, readable_evidence)
+from .run_results import (
+    RunDocument,
+    RunResults,
+    Suggestion,
+    iter_suggestions,
+    load_run,
+    model_user_name,
+    readable_evidence,
+)
 
 NS = "urn:QDA-XML:project:1.0"
 _GUID_NS = uuid.UUID("0d3c5e7a-91f4-4b8e-a6d2-5c1e9f3b7a20")
@@ -106,7 +113,9 @@ def _note_text(cb: Codebook, user: str, sugs: list[Suggestion]) -> str:
     for s in sugs:
         code = cb.code(s.code)
         p = f"{s.probability:.2f}" if s.probability is not None else "n/a"
-        lines.append(f"{cb.group_of(s.code).label} / {code.label} [{s.code}]: probability {p}")
+        group = cb.group_of(s.code).label
+        label = code.label if group == code.label else f"{group} / {code.label}"
+        lines.append(f"{label} [{s.code}]: probability {p}")
         if s.evidence:
             lines.append(f"  evidence: {readable_evidence(s.evidence, limit=12)}")
     meta = {"doc_id": first.doc_id, "start": first.start, "end": first.end, "model": user,
@@ -241,11 +250,10 @@ def export_qdpx(run_dir: str | Path, output: str | Path, codebook: Codebook,
     data, files, counts = build_project(run, codebook, min_probability, groups, user_name,
                                         project_name=Path(output).stem)
     stamp = _zip_time(run.created())
-    with atomic_open(output, "wb") as fh:
-        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as archive:
-            _write_member(archive, "project.qde", data, stamp)
-            for name, text in files.items():
-                _write_member(archive, name, text.encode("utf-8"), stamp)
+    with atomic_open(output, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as archive:
+        _write_member(archive, "project.qde", data, stamp)
+        for name, text in files.items():
+            _write_member(archive, name, text.encode("utf-8"), stamp)
     counts["output"] = str(output)
     return counts
 

@@ -38,8 +38,14 @@ from pipeline.errors import InputError
 from pipeline.io import atomic_open
 
 from .qdpx_import import ImportedUnit
-from .run_results import (RunResults, Suggestion, iter_suggestions, load_run, model_user_name,
-                          readable_evidence)
+from .run_results import (
+    RunResults,
+    Suggestion,
+    iter_suggestions,
+    load_run,
+    model_user_name,
+    readable_evidence,
+)
 
 COLUMNS = ("suggestion_id", "doc_id", "source", "start", "end", "speaker", "role", "section",
            "text", "code", "code_label", "probability", "evidence", "decision", "corrected_code",
@@ -174,8 +180,8 @@ def _write_xlsx(output: Path, rows: list[list[Any]], run: RunResults, codebook: 
         ["filters", "; ".join(filters) or "none"],
         [],
         ["decision", "accept or reject; leave empty to skip the row"],
-        ["corrected_code", "optional: the right code (id or label from the codes sheet); "
-                           "the suggested code then counts as rejected"],
+        ["corrected_code", ("optional: the right code (id or label from the codes sheet); "
+                            "the suggested code then counts as rejected")],
         ["comment", "optional, free text"],
         ["import", "narratives import THIS_FILE.xlsx --output units.jsonl"],
     ):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 SENTENCES = [
     "Toen heb ik besloten om niet meteen Veilig Thuis te bellen.",
     "Ik twijfelde echt of ik er morgen heen moest gaan.",
@@ -68,8 +66,13 @@ def build_base_model(folder: Path, texts: list[str], vocab_size: int = 600) -> P
     return folder
 
 
-@pytest.fixture(scope="session")
-def tiny_base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("transformers")
-    pytest.importorskip("tokenizers")
-    return build_base_model(tmp_path_factory.mktemp("tiny-roberta"), SENTENCES * 4)
+def small_codebook():
+    return codebook_from_dict(SMALL_CODEBOOK, "<test>")
+
+
+def small_units() -> list[AnnotatedUnit]:
+    units = []
+    for i, (text, codes) in enumerate(EXAMPLES):
+        doc_id = f"doc{i % 5}"
+        units.append(AnnotatedUnit(f"{doc_id}:{i}", doc_id, text, codes, {"role": "respondent"}))
+    return units

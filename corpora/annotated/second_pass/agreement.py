@@ -1,0 +1,50 @@
+"""Cohen's kappa per group and per code between the first pass (annotated.jsonl) and the blind
+second pass (labels_*.jsonl) of the units in sample_*.jsonl.
+
+Run from the repository root: python corpora/annotated/second_pass/agreement.py
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sklearn.metrics import cohen_kappa_score
+
+from pipeline.codebook import load_codebook
+from pipeline.training.data import load_annotated
+
+HERE = Path(__file__).parent
+
+
+def main() -> None:
+    codebook = load_codebook("configs/codebooks/default.yaml")
+    first = {u.id: set(u.codes) for u in load_annotated(["corpora/annotated/annotated.jsonl"])}
+    second = {}
+    for path in sorted(HERE.glob("labels_*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            second[rec["id"]] = set(rec["codes"])
+    ids = sorted(second)
+    a = [first[i] for i in ids]
+    b = [second[i] for i in ids]
+    print(f"{len(ids)} units labelled twice, blind\n")
+    print(f"{'group / code':44s} {'kind':6s} {'kappa':>6s} {'agree':>6s} {'n1':>4s} {'n2':>4s}")
+    for g in codebook.groups:
+        if g.kind == "single":
+            pick = lambda s: next((c for c in g.code_ids if c in s), "none")  # noqa: E731
+            x, y = [pick(s) for s in a], [pick(s) for s in b]
+            k = cohen_kappa_score(x, y)
+            agree = sum(p == q for p, q in zip(x, y)) / len(x)
+            n1, n2 = sum(v != "none" for v in x), sum(v != "none" for v in y)
+            print(f"{g.id:44s} {'single':6s} {k:6.2f} {agree:6.2f} {n1:4d} {n2:4d}")
+        for code in g.code_ids:
+            x = [code in s for s in a]
+            y = [code in s for s in b]
+            k = cohen_kappa_score(x, y) if any(x) or any(y) else float("nan")
+            agree = sum(p == q for p, q in zip(x, y)) / len(x)
+            print(f"  {code:42s} {'binary':6s} {k:6.2f} {agree:6.2f} {sum(x):4d} {sum(y):4d}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""The scikit-learn backend: learns, saves and reloads exactly, explains, and refuses what it must."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from pipeline.classifiers.loading import load_model
+from pipeline.classifiers.sklearn_backend import SklearnCodeModel
+from pipeline.errors import ConfigError
+from tests.classifiers import sklearn_examples
+from tests.classifiers.sklearn_examples import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def small_codebook():
+    return sklearn_examples.small_codebook()
+
+
+@pytest.fixture(scope="module")
+def small_units():
+    return sklearn_examples.small_units()
+
+
+@pytest.fixture(scope="module")
+def trained(small_codebook, small_units, nlp):
+    return SklearnCodeModel(small_codebook, nlp, C=50.0, cv=0, min_df=1).fit(small_units)
+
+
+def test_overfit_learns_the_training_labels(trained):
+    predicted = trained.predict([text for text, _ in EXAMPLES])
+
+    assert [sorted(p) for p in predicted] == [sorted(codes) for _, codes in EXAMPLES]
+
+
+def test_save_reload_gives_identical_predictions(trained, tmp_path, small_codebook):
+    trained.save(tmp_path / "m")
+    again = load_model(tmp_path / "m", small_codebook)
+    texts = [text for text, _ in EXAMPLES] + ["Ik koos voor haar wens en tegen het protocol."]
+
+    a, b = trained.predict_proba(texts), again.predict_proba(texts)
+
+    for x, y in zip(a, b):
+        assert x.keys() == y.keys()
+        assert np.allclose([x[k] for k in x], [y[k] for k in x], atol=1e-6)
+    assert trained.predict(texts) == again.predict(texts)
+    assert (tmp_path / "m" / "README.md").read_text().startswith("# Model card")
+    card = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert card["codebook"]["id"] == "klein" and card["data"]["counts"]["decision_moment"] == 10
+
+
+def test_single_text_and_dict_inputs(trained):
+    text = EXAMPLES[0][0]
+
+    single = trained.predict_proba(text)
+    as_dict = trained.predict_proba({"text": text, "role": "respondent"})
+    batch = trained.predict_proba([text])
+
+    assert isinstance(single, dict) and single == batch[0]
+    assert as_dict["decision_moment"] > 0.5
+
+
+def test_component_pipe_equals_single_calls(trained, tmp_path):
+    import pipeline.classifiers.component  # noqa: F401
+    from pipeline.nlp.language import build_nlp
+    from pipeline.nlp.units import make_unit_docs
+
+    trained.save(tmp_path / "m")
+    nlp = build_nlp()
+    nlp.add_pipe("code_classifier", config={"model_path": str(tmp_path / "m")})
+    texts = [t for t, _ in EXAMPLES]
+    contexts = [{"role": "respondent"}] * len(texts)
+
+    piped = list(nlp.pipe(make_unit_docs(nlp, texts, contexts), batch_size=4))
+    single = [nlp(d) for d in make_unit_docs(nlp, texts, contexts)]
+
+    assert [d.cats for d in piped] == [d.cats for d in single]
+    assert [d._.codes for d in piped] == [d._.codes for d in single]
+
+
+def test_every_suggestion_has_evidence_with_offsets(trained):
+    docs, _ = __import__("pipeline.classifiers.base", fromlist=["as_unit_docs"]).as_unit_docs(
+        trained.nlp, [t for t, _ in EXAMPLES[:10]])
+    codes = [trained.assign(s) for s in trained.predict_proba_docs(docs)]
+
+    evidence = trained.explain_docs(docs, codes)
+
+    for doc, assigned, ev in zip(docs, codes, evidence):
+        for code in assigned:
+            assert ev[code], f"no evidence for {code}"
+            for item in ev[code]:
+                if "start" in item:
+                    assert doc.text[item["start"]:item["end"]] == item["text"]
+
+
+def test_refuses_another_codebook_and_pickles(trained, tmp_path, small_codebook):
+    from pipeline.codebook import codebook_from_dict
+    from tests.classifiers.sklearn_examples import SMALL_CODEBOOK
+
+    trained.save(tmp_path / "m")
+    other = json.loads(json.dumps(SMALL_CODEBOOK))
+    other["groups"][1]["codes"].append({"id": "factor.knowledge", "label": "Kennis"})
+
+    with pytest.raises(ConfigError, match="differs in its codes"):
+        load_model(tmp_path / "m", codebook_from_dict(other))
+
+    import pickle
+
+    shutil.copytree(tmp_path / "m", tmp_path / "p")
+    arrays = dict(np.load(tmp_path / "p" / "weights.npz", allow_pickle=False))
+    arrays["evil"] = np.array([pickle.dumps(object())], dtype=object)
+    np.savez(tmp_path / "p" / "weights.npz", **arrays)
+    with pytest.raises(ValueError, match="allow_pickle"):
+        load_model(tmp_path / "p", small_codebook)
+
+
+def test_rules_keep_decision_types_inside_decision_moments(default_codebook, nlp):
+    from pipeline.training.data import AnnotatedUnit
+
+    units = [AnnotatedUnit(f"d{i % 3}:{i}", f"d{i % 3}", t, c) for i, (t, c) in enumerate(EXAMPLES)]
+    model = SklearnCodeModel(default_codebook, nlp, cv=2, min_df=1)
+    scores = {c: 0.0 for c in default_codebook.code_ids}
+    scores["decision_type.logistiek"] = 0.99
+
+    assert model.assign(scores) == []
+    assert model.assign({**scores, "decision_moment": 0.9}) == ["decision_moment", "decision_type.logistiek"]
+    assert units  # the codebook's rules do not depend on training

@@ -96,11 +96,19 @@ def annotate_document(doc: Document, units: list[Unit], nlp: Any, batch_size: in
         if sdoc._.codes is not None:
             unit.codes = list(sdoc._.codes)
             unit.scores = {k: round(float(v), 4) for k, v in sdoc.cats.items()}
-            unit.evidence = sdoc._.evidence or {}
+            unit.evidence = {code: [_absolute(item, unit.start) for item in items]
+                             for code, items in (sdoc._.evidence or {}).items()}
         record = unit.to_dict()
         record["words"] = sum(1 for t in sdoc if not (t.is_punct or t.is_space))
         records.append(record)
     return records
+
+
+def _absolute(item: dict[str, Any], offset: int) -> dict[str, Any]:
+    """Evidence offsets point into the document text, like every other offset we write."""
+    if "start" in item:
+        return {**item, "start": item["start"] + offset, "end": item["end"] + offset}
+    return item
 
 
 def _process_file(path: Path, root: Path | None, config: Config, nlp: Any,

@@ -43,7 +43,12 @@ from transformers import (
 from transformers.trainer_callback import PrinterCallback
 
 from pipeline.classifiers.base import CodeModel, as_unit_docs
-from pipeline.classifiers.persistence import check_compatibility, model_codebook, read_card, write_model_dir
+from pipeline.classifiers.persistence import (
+    check_compatibility,
+    model_codebook,
+    read_card,
+    write_model_dir,
+)
 from pipeline.codebook import Codebook
 from pipeline.errors import ConfigError
 from pipeline.training.data import AnnotatedUnit, code_counts, data_fingerprint
@@ -58,12 +63,13 @@ PICKLED = (".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib")
 MIN_DOCUMENTS_FOR_VALIDATION = 5
 THRESHOLDS = np.round(np.arange(0.15, 0.851, 0.05), 2)
 TOP_TOKENS = 5
+MAX_CONTEXT_CHARS = 60  # a report's section can be a whole heading
 
 
 def input_text(text: str, context: dict[str, Any] | None) -> tuple[str, int]:
     """The encoder's input: ``"[role | section] "`` + text, and where the unit text starts."""
     context = context or {}
-    parts = [str(context[k]).strip() for k in ("role", "section") if context.get(k)]
+    parts = [str(context[k]).strip()[:MAX_CONTEXT_CHARS] for k in ("role", "section") if context.get(k)]
     prefix = f"[{' | '.join(parts)}] " if parts else ""
     return prefix + text, len(prefix)
 
@@ -85,13 +91,14 @@ def training_arguments(output_dir: str | Path, *, epochs: float, batch_size: int
     """
     on_gpu = device.startswith("cuda")
     warmup = int(0.1 * total_steps) if total_steps else 0
-    kwargs: dict[str, Any] = dict(
-        output_dir=str(output_dir), num_train_epochs=epochs, per_device_train_batch_size=batch_size,
-        per_device_eval_batch_size=batch_size, learning_rate=learning_rate, weight_decay=0.01,
-        warmup_steps=warmup, seed=seed, data_seed=seed, report_to=[], save_strategy="no",
-        eval_strategy="no", logging_strategy="no", log_level="warning", disable_tqdm=True,
-        use_cpu=not on_gpu, bf16=on_gpu and torch.cuda.is_bf16_supported(),
-        dataloader_pin_memory=on_gpu, dataloader_num_workers=0)
+    kwargs: dict[str, Any] = {
+        "output_dir": str(output_dir), "num_train_epochs": epochs,
+        "per_device_train_batch_size": batch_size, "per_device_eval_batch_size": batch_size,
+        "learning_rate": learning_rate, "weight_decay": 0.01, "warmup_steps": warmup, "seed": seed,
+        "data_seed": seed, "report_to": [], "save_strategy": "no", "eval_strategy": "no",
+        "logging_strategy": "no", "log_level": "warning", "disable_tqdm": True, "use_cpu": not on_gpu,
+        "bf16": on_gpu and torch.cuda.is_bf16_supported(), "dataloader_pin_memory": on_gpu,
+        "dataloader_num_workers": 0}
     kwargs.update(overrides)
     return TrainingArguments(**kwargs)
 
@@ -437,10 +444,11 @@ def _top_words(text: str, prefix: int, offsets: np.ndarray, usable: np.ndarray,
         span[0], span[1] = min(span[0], start), max(span[1], end)
         span[2] += float(saliency[t])
     best = sorted(spans.values(), key=lambda s: -s[2])
+    # Words that pushed the logit up; where none did (the code then rests on the context prefix and
+    # the head's bias), still the one that came closest, so every suggestion points into the text.
+    keep = [s for s in best[:TOP_TOKENS] if s[2] > 0] or best[:1]
     items = []
-    for start, end, weight in best[:TOP_TOKENS]:
-        if weight <= 0:
-            break
+    for start, end, weight in keep:
         s, e = int(start) - prefix, int(end) - prefix
         items.append({"source": "model", "feature": "token", "text": text[s:e], "start": s, "end": e,
                       "weight": float(f"{weight:.4g}")})

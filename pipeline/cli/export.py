@@ -37,10 +37,9 @@ def export_command(
 
     Examples:
 
+    \b
       narratives export out --format qdpx --output out/suggesties.qdpx
-
       narratives export out --output review.xlsx --groups decision_moment,factor --min-probability 0.6
-
       narratives export out --format csv --output review.csv --codebook configs/codebooks/ses.yaml
     """
     from pipeline.codebook import load_codebook

@@ -37,10 +37,9 @@ def import_command(
 
     Examples:
 
+    \b
       narratives import coded.qdpx --output units.jsonl
-
       narratives import coded.qdpx --output anna.jsonl --coder Anna --codebook configs/codebooks/default.yaml
-
       narratives import review.xlsx --output reviewed.jsonl --run out --coder Anna
     """
     from pipeline.codebook import load_codebook

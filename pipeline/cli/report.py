@@ -36,7 +36,5 @@ def report_command(
     with user_errors():
         result = render_report(run_dir, output, codebook=codebook, min_probability=min_probability,
                                title=title)
-    for w in result.warnings:
-        typer.echo(f"warning: {w}", err=True)
     typer.echo(f"{result.documents} documents, {result.units} units, {result.suggestions} suggestions "
                f"-> {result.output} ({result.size_bytes / 1024:,.0f} KB)")

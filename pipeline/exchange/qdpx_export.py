@@ -188,7 +188,7 @@ def build_project(run: RunResults, codebook: Codebook, min_probability: float | 
     for doc in run.documents:
         sg = sguids[doc.doc_id]
         src = _sub(sources, "TextSource", guid=sg, name=doc.doc_id,
-                   plainTextPath=f"internal://{sg}.txt", creatingUser=uguid, creationDateTime=created)
+                   plainTextPath=f"internal://{sg}.txt", creationDateTime=created)
         _sub(src, "Description", f"{doc.kind or 'text'} from {doc.source}" if doc.source else doc.kind)
         files[f"sources/{sg}.txt"] = doc.text
         by_span: dict[tuple[int, int], list[Suggestion]] = {}

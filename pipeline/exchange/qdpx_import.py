@@ -134,7 +134,7 @@ def read_codings(qdpx_path: str | Path, max_bytes: int = MAX_BYTES
         codes_el = next((c for c in codebook_el if _local(c.tag) == "Codes"), None)
         if codes_el is not None:
             _collect_codes(codes_el, [], info)
-            info.codebook = _project_codebook(path, project, codes_el)
+            info.codebook = _project_codebook(path, codes_el)
     codings: list[Coding] = []
     for src in project.iter():
         if _local(src.tag) != "TextSource":
@@ -208,7 +208,7 @@ def _meta_id(description: str) -> tuple[str, str | None]:
     return description[:idx].strip(), code_id if isinstance(code_id, str) else None
 
 
-def _project_codebook(path: Path, project: Element, codes_el: Element) -> Codebook | None:
+def _project_codebook(path: Path, codes_el: Element) -> Codebook | None:
     """The project's codes as a Codebook (exact for projects exported by narratives)."""
     m = re.match(r"\{([^}]*)\}", codes_el.tag)
     if not m:

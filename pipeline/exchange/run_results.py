@@ -166,6 +166,9 @@ def check_filters(codebook: Codebook, min_probability: float | None,
     if min_probability is not None and not 0.0 <= float(min_probability) <= 1.0:
         raise ConfigError("--min-probability", "min_probability",
                           f"a number between 0 and 1; got {min_probability!r}")
+    if isinstance(groups, str):
+        groups = groups.split(",")
+    groups = [g for g in (groups or []) if g.strip()]
     if not groups:
         return set(codebook.code_ids)
     known = [g.id for g in codebook.groups]

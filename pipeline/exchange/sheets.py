@@ -60,7 +60,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL = 32_000  # Excel holds at most 32,767 characters in a cell
 
 
-def _rows(run: RunResults, codebook: Codebook, suggestions: Iterable[Suggestion]) -> list[list[Any]]:
+def _rows(codebook: Codebook, suggestions: Iterable[Suggestion]) -> list[list[Any]]:
     rows = []
     for s in suggestions:
         code = codebook.code(s.code)
@@ -82,7 +82,7 @@ def export_sheet(run_dir: str | Path, output: str | Path, codebook: Codebook,
         raise InputError(output, "a review sheet is written as .xlsx or .csv")
     run = load_run(run_dir, codebook)
     groups = list(groups) if groups else None
-    rows = _rows(run, codebook, iter_suggestions(run, codebook, min_probability, groups))
+    rows = _rows(codebook, iter_suggestions(run, codebook, min_probability, groups))
     if suffix == ".csv":
         _write_csv(output, rows, delimiter)
     else:
@@ -231,7 +231,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[_Row]]:
         table = list(reader)
     except csv.Error as e:
         raise InputError(path, f"not a readable CSV file ({e})") from None
-    return _table(path, table)
+    return _table(path, table, unescape=True)
 
 
 def _read_xlsx(path: Path) -> tuple[list[str], list[_Row]]:
@@ -249,10 +249,10 @@ def _read_xlsx(path: Path) -> tuple[list[str], list[_Row]]:
         table = [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
     finally:
         wb.close()
-    return _table(path, table)
+    return _table(path, table, unescape=False)
 
 
-def _table(path: Path, table: list[list[Any]]) -> tuple[list[str], list[_Row]]:
+def _table(path: Path, table: list[list[Any]], unescape: bool) -> tuple[list[str], list[_Row]]:
     while table and not any(str(v).strip() for v in table[0]):
         table.pop(0)
     if not table:
@@ -264,7 +264,7 @@ def _table(path: Path, table: list[list[Any]]) -> tuple[list[str], list[_Row]]:
         values = {}
         for name, v in zip(header, raw):
             if name:
-                values[name] = _unescape(_as_text(v))
+                values[name] = _unescape(_as_text(v)) if unescape else _as_text(v)
         if any(v.strip() for v in values.values()):
             rows.append(_Row(i, values))
     return header, rows

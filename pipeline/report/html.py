@@ -22,9 +22,11 @@ import datetime as _dt
 import hashlib
 import json
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -133,12 +135,20 @@ class _Codes:
 
     def add_unknown(self, code_ids: list[str]) -> None:
         """Codes found in the run but not in the codebook go to a group of their own."""
-        new = [c for c in code_ids if c not in self.by_id]
+        new = list(dict.fromkeys(c for c in code_ids if c not in self.by_id))
         if not new:
             return
-        g = Group(id="_other", label="Codes not in the codebook", kind="multi",
-                  codes=[Code(id=c, label=c, group="_other") for c in sorted(new)])
-        self._add_group(g)
+        other = next((g for g in self.groups if g.id == "_other"), None)
+        if other is None:
+            self._add_group(Group(id="_other", label="Codes not in the codebook", kind="multi",
+                                  codes=[Code(id=c, label=c, group="_other") for c in sorted(new)]))
+        else:
+            for c in new:
+                color = _fallback_color(c)
+                info = CodeInfo(len(self.by_id), c, c, other.id, other.label, color, _tint(color),
+                                _ink(color))
+                other.codes.append(info)
+                self.by_id[c] = info
         self.order = {c: i for i, c in enumerate(self.by_id)}
 
     def get(self, code_id: str) -> CodeInfo:
@@ -188,12 +198,22 @@ def _resolve_codebook(run_dir: Path, report: dict[str, Any], codebook: Codebook 
     Given one wins; else the trained model's codebook (model folder in report.json), else the
     codebook of the config the run names, else ``configs/codebooks/default.yaml``; else None.
     """
+    tagger = report.get("tagger") or {}
+
+    def checked(cb: Codebook, note: str) -> tuple[Codebook, str]:
+        sha = tagger.get("codebook_sha")
+        if sha and sha != cb.fingerprint():
+            warnings.append(f"the codebook {cb.source} differs from the one the run used "
+                            f"({tagger.get('codebook')} {tagger.get('codebook_version')}, sha {sha}); "
+                            "labels and colours may not match"
+                            + ("." if codebook is not None else ". Pass --codebook to choose one."))
+        return cb, note
+
     if isinstance(codebook, Codebook):
-        return codebook, f"{codebook.id} {codebook.version} (given)"
+        return checked(codebook, f"{codebook.id} {codebook.version} (given)")
     if codebook is not None:
         cb = load_codebook(codebook)
-        return cb, f"{cb.id} {cb.version} ({codebook})"
-    tagger = report.get("tagger") or {}
+        return checked(cb, f"{cb.id} {cb.version} ({codebook})")
     candidates: list[tuple[str, Any]] = []
     if tagger.get("model"):
         candidates.append(("model", Path(tagger["model"])))
@@ -224,12 +244,7 @@ def _resolve_codebook(run_dir: Path, report: dict[str, Any], codebook: Codebook 
         except (PipelineError, OSError, ValueError) as e:
             warnings.append(f"could not load the codebook from {path}: {e}")
             continue
-        sha = tagger.get("codebook_sha")
-        if sha and sha != cb.fingerprint():
-            warnings.append(f"the codebook {cb.source} differs from the one the run used "
-                            f"({tagger.get('codebook')} {tagger.get('codebook_version')}, sha {sha}); "
-                            "labels and colours may not match. Pass --codebook to choose one.")
-        return cb, f"{cb.id} {cb.version} ({cb.source})"
+        return checked(cb, f"{cb.id} {cb.version} ({cb.source})")
     return None, "none found: codes shown by id"
 
 
@@ -318,6 +333,7 @@ class _Scan:
     coded: int = 0
     suggestions: int = 0
     seen_codes: list[str] = field(default_factory=list)
+    scored_codes: list[str] = field(default_factory=list)
 
 
 def _doc_info(rec: dict[str, Any]) -> list[tuple[str, str]]:
@@ -356,6 +372,7 @@ def _read_documents(path: Path) -> list[_DocMeta]:
 def _scan_segments(path: Path, suggest: _Suggest, order: dict[str, int]) -> _Scan:
     scan = _Scan()
     seen: dict[str, None] = {}
+    scored: dict[str, None] = {}
     for offset, seg in _scan_jsonl(path):
         doc_id = str(seg.get("doc_id", ""))
         scan.offsets.setdefault(doc_id, []).append(offset)
@@ -374,6 +391,9 @@ def _scan_segments(path: Path, suggest: _Suggest, order: dict[str, int]) -> _Sca
             scan.doc_coded[doc_id] += 1
         for c in codes:
             seen.setdefault(c)
+        if isinstance(seg.get("scores"), dict):
+            for c in seg["scores"]:
+                scored.setdefault(str(c))
         speaker = seg.get("speaker")
         if speaker and seg.get("role") != "interviewer":
             sp = scan.speakers.setdefault((doc_id, str(speaker)), {
@@ -381,6 +401,7 @@ def _scan_segments(path: Path, suggest: _Suggest, order: dict[str, int]) -> _Sca
             sp["units"] += 1
             sp["counts"].update(codes)
     scan.seen_codes = list(seen)
+    scan.scored_codes = list(scored)
     return scan
 
 
@@ -396,9 +417,9 @@ def _valid_span(text: str, ev: dict[str, Any]) -> tuple[int, int] | None:
     """Offsets of an evidence item inside the unit text (checked against its words)."""
     words = ev.get("text")
     s, e = ev.get("start"), ev.get("end")
-    if isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text):
-        if not words or text[s:e] == words:
-            return s, e
+    if (isinstance(s, int) and isinstance(e, int) and 0 <= s < e <= len(text)
+            and (not words or text[s:e] == words)):
+        return s, e
     if isinstance(words, str) and words.strip():
         i = text.find(words)
         if i >= 0:
@@ -409,13 +430,13 @@ def _valid_span(text: str, ev: dict[str, Any]) -> tuple[int, int] | None:
 def _pieces(text: str, spans: list[tuple[int, int, str, str]]) -> list[dict[str, Any]]:
     """Split ``text`` at evidence spans: pieces with the codes and rules covering them."""
     if not spans:
-        return [{"text": text}]
+        return [{"text": text, "codes": "", "title": ""}]
     cuts = sorted({0, len(text), *(s for s, *_ in spans), *(e for _, e, *_ in spans)})
     out = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in pairwise(cuts):
         cover = [(c, r) for s, e, c, r in spans if s <= a and b <= e]
         if not cover:
-            out.append({"text": text[a:b]})
+            out.append({"text": text[a:b], "codes": "", "title": ""})
             continue
         codes = sorted({c for c, _ in cover})
         rules = list(dict.fromkeys(r for _, r in cover if r))
@@ -435,6 +456,13 @@ def _evidence_line(ev: dict[str, Any]) -> dict[str, Any]:
     return {"source": source, "what": what, "text": str(ev.get("text") or ""),
             "weight": f"{float(w):+.2f}" if source == "model" and isinstance(w, (int, float))
             else (f"{float(w):.2f}" if isinstance(w, (int, float)) else "")}
+
+
+def _wbr(value: Any) -> Any:
+    """Escaped text with line-break chances after _ # / . - (long document ids in narrow cells)."""
+    from markupsafe import Markup, escape
+
+    return Markup("<wbr>").join(escape(p) for p in re.split(r"(?<=[_#/.\-])", str(value)))
 
 
 def _fmt_p(p: float | None) -> str:
@@ -489,13 +517,12 @@ class _DocRenderer:
         speaker = seg.get("speaker")
         role = seg.get("role")
         return {
-            "type": "unit", "anchor": f"u{di}-{start}", "start": start, "text": text,
+            "type": "unit", "anchor": f"u{di}-{start}", "text": text,
             "pieces": _pieces(text, spans), "codes": shown, "title": "\n".join(tips),
             "speaker": speaker, "role": role, "timestamp": seg.get("timestamp"),
             "entry": seg.get("entry"), "section": seg.get("section"),
             "interviewer": role == "interviewer",
             "speaker_row": self.speaker_rows.get((seg.get("doc_id"), str(speaker))) if speaker else None,
-            "maxp": max((s["p"] for s in shown if s["p"] is not None), default=None),
         }
 
     def moments(self, units: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -647,13 +674,14 @@ def _summary(report: dict[str, Any], scan: _Scan, docs: list[_DocMeta]) -> list[
     tagger = report.get("tagger") or {}
     versions = report.get("versions") or {}
     kinds = Counter(d.kind or "?" for d in docs)
-    rows = [("Documents", f"{len(docs)}" + (" (" + ", ".join(f"{n} {k}" for k, n in kinds.most_common())
-                                          + ")" if kinds else "")),
+    by_kind = ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+    rows = [("Documents", f"{len(docs)} ({by_kind})" if by_kind else f"{len(docs)}"),
             ("Units", f"{scan.units:,} ({scan.coded:,} with suggestions; {scan.suggestions:,} suggestions)"),
             ("Words", f"{scan.words or counts.get('words', 0):,}")]
     if counts.get("files") is not None:
-        rows.append(("Files", f"{counts.get('files')} read, {counts.get('files_failed', 0)} failed, "
-                              f"{counts.get('files_skipped', 0)} skipped (unknown type)"))
+        files = (f"{counts.get('files')} read, {counts.get('files_failed', 0)} failed, "
+                 f"{counts.get('files_skipped', 0)} skipped (unknown type)")
+        rows.append(("Files", files))
     name = tagger.get("tagger")
     if name == "code_classifier":
         desc = f"trained model ({tagger.get('backend', '?')}) {tagger.get('model', '')}"
@@ -667,8 +695,9 @@ def _summary(report: dict[str, Any], scan: _Scan, docs: list[_DocMeta]) -> list[
         desc = str(name) if name else "none (no codes)"
     rows.append(("Tagger", desc))
     if tagger.get("codebook"):
-        rows.append(("Codebook (run)", f"{tagger.get('codebook')} version {tagger.get('codebook_version', '?')}"
-                                       f" (sha {tagger.get('codebook_sha', '?')})"))
+        run_cb = (f"{tagger.get('codebook')} version {tagger.get('codebook_version', '?')} "
+                  f"(sha {tagger.get('codebook_sha', '?')})")
+        rows.append(("Codebook (run)", run_cb))
     model = versions.get("spacy_model") or {}
     soft = [f"pipeline {report['pipeline_version']}"] if report.get("pipeline_version") else []
     if model:
@@ -718,8 +747,7 @@ def render_report(run_dir: str | Path, output: str | Path, codebook: Codebook | 
     order = codes.order if codes else {}
     scan = _scan_segments(run_dir / "segments.jsonl", suggest, order)
     if codes is None:
-        cb_synth = _synth_codebook(scan.seen_codes)
-        codes = _Codes(cb_synth)
+        codes = _Codes(_synth_codebook(list(dict.fromkeys(scan.scored_codes + scan.seen_codes))))
     codes.add_unknown(scan.seen_codes)
     if any(g.id == "_other" for g in codes.groups):
         warnings.append("some codes of the run are not in the codebook: "
@@ -736,7 +764,10 @@ def render_report(run_dir: str | Path, output: str | Path, codebook: Codebook | 
     speaker_rows = {key: sp["idx"] for key, sp in scan.speakers.items()}
     renderer = _DocRenderer(codes, suggest, scan, speaker_rows)
 
+    # profiles may name codes the codebook lacks: add them before the code list is fixed
+    profiles = _profiles(run_dir, codes, suggest, cb, doc_index, speaker_rows)
     code_list = codes.codes
+    groups = [g for g in codes.groups if g.codes]
     overview_docs = [{"idx": d.idx, "anchor": f"d{d.idx}", "doc_id": d.doc_id, "kind": d.kind or "?",
                       "units": scan.doc_units[d.doc_id],
                       "counts": [scan.doc_counts.get(d.doc_id, Counter())[c.id] for c in code_list]}
@@ -746,10 +777,10 @@ def render_report(run_dir: str | Path, output: str | Path, codebook: Codebook | 
                           "counts": [sp["counts"][c.id] for c in code_list]}
                          for (doc_id, speaker), sp in scan.speakers.items()]
     failed = [f for f in report.get("failed") or [] if isinstance(f, dict)]
-    profiles = _profiles(run_dir, codes, suggest, cb, doc_index, speaker_rows)
 
     env = Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+    env.filters["wbr"] = _wbr
     template = env.get_template(TEMPLATE)
     context = {
         "title": title or f"Pre-coding report: {run_dir.resolve().name}",
@@ -764,7 +795,7 @@ def render_report(run_dir: str | Path, output: str | Path, codebook: Codebook | 
         "failed": failed,
         "skipped": report.get("skipped") or [],
         "warnings": warnings,
-        "groups": [g for g in codes.groups if g.codes],
+        "groups": groups,
         "codes": code_list,
         "codes_by_id": codes.by_id,
         "totals": [scan.totals[c.id] for c in code_list],

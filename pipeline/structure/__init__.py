@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pipeline.model import Document, Unit
+from pipeline.model import ROLES, Document, Unit
 from pipeline.structure.diary import diary_signals, segment_diary
 from pipeline.structure.lines import split_lines, strip_timestamps
 from pipeline.structure.report import REPORT_WORDS, segment_paragraphs
@@ -30,6 +30,7 @@ class StructureOptions:
     kind_patterns: Mapping[str, str] | None = None
     roles: Mapping[str, str] | None = None
     max_unit_chars: int = 2000
+    strip_timestamps: bool = True
 
 
 def detect_kind(doc: Document) -> str:
@@ -91,13 +92,14 @@ def structure_document(doc: Document, options: StructureOptions | None = None) -
     """The document with its final text, kind and structural metadata, and its units."""
     options = options or StructureOptions()
     kind = _kind_for(doc, options)
-    if kind == "transcript":
+    if kind == "transcript" and options.strip_timestamps:
         doc = strip_timestamps(doc)
     text = doc.text
     lines = split_lines(text)
     metadata = dict(doc.metadata)
     if kind == "transcript":
-        roles_given = {**(metadata.get("speaker_roles") or {}), **(options.roles or {})}
+        from_file = {k: v for k, v in (metadata.get("speaker_roles") or {}).items() if v in ROLES}
+        roles_given = {**from_file, **(options.roles or {})}
         units = segment_transcript(doc.doc_id, text, lines, roles_given)
         roles = {u.speaker: u.role for u in units if u.speaker}
         metadata["speakers"] = list(roles)

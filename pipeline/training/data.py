@@ -40,7 +40,7 @@ def _align(doc_id: str, kind: str, text: str, units: list[dict[str, Any]],
         metadata.get("speakers"), dict) else {}
     document, segments = structure_document(
         Document(doc_id, doc_id, text, kind, {}),
-        StructureOptions(kind=kind, roles=roles, max_unit_chars=10**9))
+        StructureOptions(kind=kind, roles=roles, max_unit_chars=10**9, strip_timestamps=False))
     for i, u in enumerate(units):
         overlapping = [s for s in segments if s.start < u["end"] and u["start"] < s.end]
         seg = max(overlapping, key=lambda s: min(s.end, u["end"]) - max(s.start, u["start"]),
@@ -60,7 +60,7 @@ def _align(doc_id: str, kind: str, text: str, units: list[dict[str, Any]],
 
 def _from_record(rec: dict[str, Any], source: str, line: int) -> Iterator[AnnotatedUnit]:
     if "units" in rec and "text" in rec:
-        yield from _align(str(rec["doc_id"]), rec.get("kind") or "text", rec["text"],
+        yield from _align(str(rec["doc_id"]), rec.get("kind") or "auto", rec["text"],
                           rec["units"], rec.get("metadata") or {})
     elif "text" in rec and "codes" in rec:
         context = dict(rec.get("context") or {}) if isinstance(rec.get("context"), dict) else {}

@@ -23,17 +23,17 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("tokenizers")
 
-from pipeline.classifiers.loading import load_model  # noqa: E402
-from pipeline.classifiers.transformers_backend import (  # noqa: E402
+from pipeline.classifiers.loading import load_model
+from pipeline.classifiers.transformers_backend import (
     TransformersCodeModel,
     _best_threshold,
     input_text,
 )
-from pipeline.codebook import Codebook, codebook_from_dict  # noqa: E402
-from pipeline.errors import ConfigError  # noqa: E402
-from pipeline.nlp.language import build_nlp  # noqa: E402
-from pipeline.nlp.units import make_unit_docs  # noqa: E402
-from pipeline.training.data import AnnotatedUnit  # noqa: E402
+from pipeline.codebook import Codebook, codebook_from_dict
+from pipeline.errors import ConfigError
+from pipeline.nlp.language import build_nlp
+from pipeline.nlp.units import make_unit_docs
+from pipeline.training.data import AnnotatedUnit
 
 CODEBOOK: dict[str, Any] = {
     "id": "mini", "version": "1", "name": "Mini codebook",
@@ -174,7 +174,7 @@ def test_validation_split_keeps_documents_whole_and_follows_the_seed(codebook: C
     assert sorted([*train, *val]) == list(range(30))
     assert not {doc_ids[i] for i in train} & {doc_ids[i] for i in val}
     assert len({doc_ids[i] for i in val}) == 2
-    again_train, again_val = TransformersCodeModel(codebook, base_model="unused", seed=3,
+    _, again_val = TransformersCodeModel(codebook, base_model="unused", seed=3,
                                                    validation_fraction=0.3)._split(doc_ids)
     assert np.array_equal(val, again_val)
     few = TransformersCodeModel(codebook, base_model="unused")._split(doc_ids[:4] + ["d1"] * 3)
@@ -200,8 +200,9 @@ def test_overfit_save_reload(trained: tuple[TransformersCodeModel, Path], codebo
     assert reloaded.thresholds == model.thresholds
     assert reloaded.card["untrained"] == {"factor.knowledge": 0}
     assert all(s["factor.knowledge"] == 0.0 for s in after)
-    assert sorted(p.name for p in (folder / "encoder").iterdir()) == [
-        "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]
+    files = {p.name for p in (folder / "encoder").iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= files
+    assert not [f for f in files if f.endswith((".bin", ".pt", ".pkl"))]
     card = json.loads((folder / "model.json").read_text(encoding="utf-8"))
     assert card["backend"] == "transformers"
     assert card["params"]["learning_rate"] == OVERFIT["learning_rate"]
@@ -234,8 +235,8 @@ def test_nlp_pipe_gives_what_single_calls_give(trained: tuple[TransformersCodeMo
     _, folder = trained
     nlp = build_nlp()
     nlp.add_pipe("code_classifier", config={"model_path": str(folder)})
-    texts = [text for _, text, _ in LABELLED] + ["Kort.", "Ik heb toen besloten te wachten, want zij "
-                                                  "wilde eerst zelf met haar dochter praten."]
+    longer = "Ik heb toen besloten te wachten, want zij wilde eerst zelf met haar dochter praten."
+    texts = [text for _, text, _ in LABELLED] + ["Kort.", longer]
     contexts = [dict(CONTEXT) for _ in texts]
 
     piped = list(nlp.pipe(make_unit_docs(nlp, texts, contexts), batch_size=3))
@@ -266,7 +267,8 @@ def test_every_assigned_code_has_evidence_in_the_unit_text(trained: tuple[Transf
             assert doc.text[item["start"]:item["end"]] == item["text"]
         model_items = [i for i in items if i["source"] == "model"]
         assert 1 <= len(model_items) <= 5
-        assert all(i["feature"] == "token" and i["weight"] > 0 for i in model_items)
+        assert all(i["feature"] == "token" for i in model_items)
+        assert len(model_items) == 1 or all(i["weight"] > 0 for i in model_items)
     cue_items = [i for i in docs[0]._.evidence["decision_moment"] if i["source"] == "cue"]
     assert [i["text"] for i in cue_items] == ["besloten"]
 

@@ -57,6 +57,8 @@ def cli() -> CliRunner:
     return CliRunner()
 
 
+pytestmark = pytest.mark.slow  # one real run (spaCy + cue tagger) shared by the module
+
 CODEBOOK = str(REPO / "configs" / "codebooks" / "default.yaml")
 
 

@@ -193,7 +193,12 @@
   window.addEventListener('hashchange', function () { reveal(decodeURIComponent(location.hash.slice(1))); });
 
   apply();
-  if (location.hash === '#test-click') {
+  var testMin = /^#test-min=([0-9.]+)$/.exec(location.hash);
+  if (testMin && slider) {
+    /* For automated checks: behave as if the slider were moved. */
+    slider.value = testMin[1];
+    slider.dispatchEvent(new Event('input'));
+  } else if (location.hash === '#test-click') {
     /* For automated checks: behave as if the first highlighted passage were clicked. */
     var first = $('.unit.coded');
     if (first) { first.click(); }

@@ -1,0 +1,105 @@
+"""``narratives review``: the units of a run most worth a reviewer's time, exported for review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.cli.main import app
+from pipeline.cli.options import user_errors
+
+FORMATS = ("qdpx", "xlsx", "csv")
+DEFAULT_CODEBOOK = Path("configs/codebooks/default.yaml")
+
+
+@app.command("review")
+def review_command(
+    run_dir: Path = typer.Argument(..., help="Output folder of 'narratives run'."),
+    budget: int = typer.Option(..., "--budget", "-n", min=1, help="How many units to pick."),
+    output: Path = typer.Option(..., "--output", "-o", help="File to write (.qdpx, .xlsx or .csv)."),
+    format: str = typer.Option(None, "--format", "-f",
+                               help="qdpx, xlsx or csv (default: from the output's suffix)."),
+    codebook: Path = typer.Option(None, "--codebook",
+                                  help="The codebook the run used (default: the model's, else "
+                                       "configs/codebooks/default.yaml)."),
+    model: Path = typer.Option(None, "--model", "-m",
+                               help="Score the units with this model (e.g. the one just retrained) "
+                                    "and use its thresholds; default: the run's own scores."),
+    diversity: float = typer.Option(0.5, "--diversity", min=0.0, max=1.0,
+                                    help="0: pure uncertainty order; higher: fewer similar units."),
+    include_interviewer: bool = typer.Option(False, "--include-interviewer",
+                                             help="Also pick interviewer turns."),
+    seed: int = typer.Option(0, "--seed", help="Tie-break order."),
+) -> None:
+    """Pick the units whose codes the tagger is least sure about, and export them for review.
+
+    Uncertainty is how close a unit's probabilities are to the decision thresholds (the model's
+    tuned ones, or the codebook's); picks are spread over documents and kept dissimilar. The
+    export holds only the picked segments, most uncertain first: each with the codes the tagger
+    assigned and the ones it nearly assigned, to accept or reject. Read the reviewed file back
+    with 'narratives import' and retrain with 'narratives train'.
+
+    Examples:
+
+      narratives review out --budget 50 --format xlsx --output review.xlsx
+
+      narratives review out --budget 100 --format qdpx --output te_beoordelen.qdpx --model models/mine
+
+      narratives review out -n 30 -o review.csv --diversity 0.8
+    """
+    from pipeline.codebook import load_codebook
+    from pipeline.errors import ConfigError
+    from pipeline.review.queue import (export_review, load_segments, model_evidence,
+                                       pick_for_review, rescore_segments, run_thresholds,
+                                       unit_items, unit_uncertainty)
+
+    with user_errors():
+        fmt = (format or output.suffix.lstrip(".")).lower()
+        if fmt not in FORMATS:
+            raise ConfigError("--format", "format", f"one of {', '.join(FORMATS)}; got {fmt!r}")
+        if not output.suffix:
+            output = output.with_suffix(f".{fmt}")
+        elif output.suffix.lower() != f".{fmt}":
+            raise ConfigError("--output", "output", f"a file name ending in .{fmt} for --format "
+                                                    f"{fmt}; got {output.name}")
+        segments = load_segments(run_dir)
+        vectors = None
+        trained = None
+        if model is not None:
+            from pipeline.classifiers.loading import load_model
+
+            trained = load_model(model, load_codebook(codebook) if codebook else None)
+            cb = trained.codebook
+            thresholds = dict(trained.thresholds)
+            items = unit_items(run_dir, segments)
+            segments, vectors = rescore_segments(trained, items, segments)
+        else:
+            cb = load_codebook(codebook or DEFAULT_CODEBOOK)
+            thresholds = run_thresholds(run_dir)
+        exclude = () if include_interviewer else ("interviewer",)
+        picks = pick_for_review(segments, cb, budget, diversity, exclude, seed,
+                                thresholds=thresholds, vectors=vectors)
+        if trained is not None and picks:
+            index = {id(s): i for i, s in enumerate(segments)}
+            idx = [index[id(s)] for s, _ in picks]
+            shown = [list(dict.fromkeys([*(s.get("codes") or []),
+                                         *unit_uncertainty(s.get("scores"), cb, thresholds).codes]))
+                     for s, _ in picks]
+            for (s, _), ev in zip(picks, model_evidence(trained, [items[i] for i in idx], shown)):
+                s["evidence"] = ev  # type: ignore[index]
+        candidates = sum(1 for s in segments if s.get("role") not in exclude
+                         and str(s.get("text") or "").strip())
+        if not picks:
+            typer.echo(f"nothing to review: {candidates} candidate units in {run_dir}", err=True)
+            raise typer.Exit(1)
+        counts = export_review(run_dir, picks, output, cb, fmt, thresholds)
+    docs = len({s.get("doc_id") for s, _ in picks})
+    mean_u = sum(u for _, u in picks) / len(picks)
+    typer.echo(f"picked {len(picks)} of {candidates} units from {docs} documents, "
+               f"mean uncertainty {mean_u:.2f} (thresholds: "
+               f"{'model' if thresholds else 'codebook'}) -> {output}")
+    if fmt == "qdpx":
+        typer.echo(f"{counts['codings']} codings on {counts['selections']} segments")
+    else:
+        typer.echo(f"{counts['suggestions']} rows to decide, most uncertain first")

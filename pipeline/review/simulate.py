@@ -1,0 +1,312 @@
+"""Simulated review loop on the annotated corpus: does the queue teach the model faster than chance?
+
+The corpus's gold codes play the reviewer. Per seed: a quarter of the documents is held out as
+the test set (split by document, as in cross-validation), the rest is the pool of unreviewed
+units. Interviewer turns are left out of both (they are never put up for review and normally get
+no code). A small random seed set is "reviewed" first; then, in rounds, each strategy picks the
+next units from what is left of the pool, the gold codes are revealed, the model is retrained
+on everything reviewed so far, and scored on the test set (Cohen's kappa per code, macro over the
+codes with test support, and for ``decision_moment`` alone).
+
+Strategies: ``random``; ``uncertainty`` (:func:`pipeline.review.queue.pick_for_review` on the
+current model's scores, its tuned thresholds and its feature vectors for the diversity term);
+``rare`` (the same, ranked by a mix of uncertainty and the predicted probability of codes that are
+still rare in the reviewed set: a remedy for class imbalance, where uncertainty alone keeps
+asking about the frequent codes whose boundary the model is busy with).
+
+All strategies of a seed start from the same seed set and share its first model. Unit Docs and
+feature rows (the slow part: spaCy and the cue matcher) are computed once for the whole corpus.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pipeline.classifiers.sklearn_backend import SklearnCodeModel
+from pipeline.codebook import Codebook
+from pipeline.evaluation.metrics import summarise
+from pipeline.review.queue import pick_for_review, unit_uncertainty
+from pipeline.training.data import AnnotatedUnit
+
+log = logging.getLogger(__name__)
+
+STRATEGIES = ("uncertainty", "random", "rare")
+FOCUS_CODE = "decision_moment"
+
+
+@dataclass
+class SimulationConfig:
+    seed_size: int = 60
+    round_size: int = 60
+    rounds: int = 8
+    seeds: tuple[int, ...] = (0, 1, 2)
+    test_fraction: float = 0.25
+    cv: int = 2
+    diversity: float = 0.5
+    strategies: tuple[str, ...] = ("uncertainty", "random")
+    exclude_roles: tuple[str, ...] = ("interviewer",)
+    rare_weight: float = 0.5
+    reference: bool = False  # also train on the whole pool once per seed (the ceiling)
+
+
+@dataclass
+class RoundResult:
+    round: int
+    labelled: int
+    pool: int
+    kappa_macro: float
+    kappa_focus: float
+    f1_macro: float
+    seconds: float
+    picked_with_codes: float | None = None  # share of the round's picks with any gold code
+    picked_focus: float | None = None  # share of the round's picks with the focus code
+    codes_trained: int = 0
+    labelled_counts: dict[str, int] = field(default_factory=dict)
+    picked: list[str] = field(default_factory=list)  # ids of the units reviewed this round
+
+
+class Corpus:
+    """Annotated units with their unit Docs and feature rows computed once."""
+
+    def __init__(self, units: list[AnnotatedUnit], codebook: Codebook, nlp: Any) -> None:
+        self.units = units
+        self.codebook = codebook
+        self.nlp = nlp
+        probe = SklearnCodeModel(codebook, nlp)
+        self.docs = probe.unit_docs(units)
+        rows = probe._feature_rows(self.docs)
+        self.rows = {id(d): r for d, r in zip(self.docs, rows)}
+
+    def model(self, cv: int, seed: int = 0) -> SklearnCodeModel:
+        rows = self.rows
+
+        class _Cached(SklearnCodeModel):
+            def _feature_rows(self, docs):  # type: ignore[override]
+                return [rows[id(d)] for d in docs]
+
+        return _Cached(self.codebook, self.nlp, cv=cv, seed=seed)
+
+
+def split_documents(units: Sequence[AnnotatedUnit], test_fraction: float, seed: int) -> tuple[list[str], list[str]]:
+    """(train doc ids, test doc ids): a seeded shuffle of the documents, cut by document."""
+    docs = sorted({u.doc_id for u in units})
+    rng = np.random.default_rng(seed)
+    rng.shuffle(docs)
+    n_test = max(1, int(round(test_fraction * len(docs))))
+    if n_test >= len(docs):
+        raise ValueError("the test set would take every document")
+    return sorted(docs[n_test:]), sorted(docs[:n_test])
+
+
+def evaluate(model: SklearnCodeModel, corpus: Corpus, test: Sequence[int]) -> dict[str, float]:
+    scores = model.predict_proba_docs([corpus.docs[i] for i in test])
+    pred = [set(model.assign(s)) for s in scores]
+    gold = [set(corpus.units[i].codes) for i in test]
+    summary = summarise(gold, pred, corpus.codebook)
+    focus = summary["per_code"].get(FOCUS_CODE, {}).get("kappa", float("nan"))
+    return {"kappa_macro": summary["macro"]["kappa"], "kappa_focus": float(focus),
+            "f1_macro": summary["macro"]["f1"]}
+
+
+def _segments(corpus: Corpus, pool: Sequence[int], scores: Sequence[dict[str, float]]) -> list[dict[str, Any]]:
+    return [{"doc_id": corpus.units[i].doc_id, "text": corpus.units[i].text,
+             "role": corpus.units[i].context.get("role"), "scores": s, "index": i}
+            for i, s in zip(pool, scores)]
+
+
+def rare_priorities(segments: Sequence[dict[str, Any]], codebook: Codebook, thresholds: dict[str, float],
+                    labelled_counts: Counter, weight: float) -> list[float]:
+    """(1 - weight) * uncertainty + weight * the largest predicted probability of a rare code.
+
+    A code's rarity is 1 / sqrt(1 + its reviewed positives), scaled so the rarest code counts 1:
+    units likely to hold a code with few examples so far move up the queue.
+    """
+    rarity = {c: 1.0 / np.sqrt(1.0 + labelled_counts.get(c, 0)) for c in codebook.code_ids}
+    top = max(rarity.values()) or 1.0
+    out = []
+    for s in segments:
+        u = unit_uncertainty(s["scores"], codebook, thresholds).value
+        r = max((float(s["scores"].get(c, 0.0)) * rarity[c] / top for c in codebook.code_ids), default=0.0)
+        out.append((1.0 - weight) * u + weight * r)
+    return out
+
+
+def pick(strategy: str, model: SklearnCodeModel, corpus: Corpus, pool: list[int], n: int,
+         cfg: SimulationConfig, rng: np.random.Generator, seed: int,
+         labelled_counts: Counter) -> list[int]:
+    """The next ``n`` pool indices (corpus unit indices) a strategy sends to review."""
+    if n >= len(pool):
+        return list(pool)
+    if strategy == "random":
+        return [pool[i] for i in sorted(rng.choice(len(pool), size=n, replace=False))]
+    docs = [corpus.docs[i] for i in pool]
+    scores = model.predict_proba_docs(docs)
+    vectors = model._matrix(docs)
+    segments = _segments(corpus, pool, scores)
+    priorities = None
+    if strategy == "rare":
+        priorities = rare_priorities(segments, corpus.codebook, model.thresholds, labelled_counts,
+                                     cfg.rare_weight)
+    elif strategy != "uncertainty":
+        raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
+    picks = pick_for_review(segments, corpus.codebook, n, cfg.diversity, exclude_roles=(),
+                            seed=seed, thresholds=model.thresholds, vectors=vectors,
+                            priorities=priorities)
+    return [int(s["index"]) for s, _ in picks]
+
+
+def _fit(corpus: Corpus, labelled: Sequence[int], cfg: SimulationConfig, seed: int) -> SklearnCodeModel:
+    model = corpus.model(cfg.cv, seed)
+    return model.fit([corpus.units[i] for i in labelled], docs=[corpus.docs[i] for i in labelled])
+
+
+def run_seed(corpus: Corpus, cfg: SimulationConfig, seed: int,
+             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """One seed: a split, a seed set, and every strategy's rounds from there."""
+    units = corpus.units
+    excluded = set(cfg.exclude_roles)
+    train_docs, test_docs = split_documents(units, cfg.test_fraction, seed)
+    train_set, test_set = set(train_docs), set(test_docs)
+    eligible = [i for i, u in enumerate(units) if u.context.get("role") not in excluded]
+    test = [i for i in eligible if units[i].doc_id in test_set]
+    pool0 = [i for i in eligible if units[i].doc_id in train_set]
+    rng = np.random.default_rng(10_000 + seed)
+    seed_set = sorted(int(i) for i in rng.choice(pool0, size=min(cfg.seed_size, len(pool0)), replace=False))
+    t0 = time.perf_counter()
+    first = _fit(corpus, seed_set, cfg, seed)
+    first_scores = evaluate(first, corpus, test)
+    first_seconds = time.perf_counter() - t0
+    out: dict[str, Any] = {"seed": seed, "test_documents": test_docs, "test_units": len(test),
+                           "pool_units": len(pool0), "strategies": {}}
+    for strategy in cfg.strategies:
+        labelled = list(seed_set)
+        chosen = set(labelled)
+        pool = [i for i in pool0 if i not in chosen]
+        counts = Counter(c for i in labelled for c in units[i].codes)
+        model = first
+        rounds = [RoundResult(0, len(labelled), len(pool), **first_scores, seconds=round(first_seconds, 2),
+                              codes_trained=_trained(first), labelled_counts=dict(counts),
+                              picked=[units[i].id for i in seed_set])]
+        srng = np.random.default_rng(20_000 + seed)
+        for r in range(1, cfg.rounds + 1):
+            if not pool:
+                break
+            t0 = time.perf_counter()
+            new = pick(strategy, model, corpus, pool, cfg.round_size, cfg, srng, seed, counts)
+            if len(set(new)) != len(new) or not set(new) <= set(pool):
+                raise AssertionError("a strategy picked a unit twice or from outside the pool")
+            new_set = set(new)
+            pool = [i for i in pool if i not in new_set]
+            labelled += new
+            counts.update(c for i in new for c in units[i].codes)
+            model = _fit(corpus, labelled, cfg, seed)
+            scores = evaluate(model, corpus, test)
+            rounds.append(RoundResult(
+                r, len(labelled), len(pool), **scores, seconds=round(time.perf_counter() - t0, 2),
+                picked_with_codes=round(float(np.mean([bool(units[i].codes) for i in new])), 3),
+                picked_focus=round(float(np.mean([FOCUS_CODE in units[i].codes for i in new])), 3),
+                codes_trained=_trained(model), labelled_counts=dict(counts),
+                picked=[units[i].id for i in new]))
+            if progress:
+                progress(f"seed {seed} {strategy:11s} round {r}: {len(labelled)} labelled, "
+                         f"kappa {scores['kappa_macro']:.3f}, {FOCUS_CODE} {scores['kappa_focus']:.3f} "
+                         f"({rounds[-1].seconds:.1f} s)")
+        out["strategies"][strategy] = [asdict(x) for x in rounds]
+    if cfg.reference:
+        full = _fit(corpus, pool0, cfg, seed)
+        out["reference"] = {"labelled": len(pool0), **evaluate(full, corpus, test)}
+    return out
+
+
+def _trained(model: SklearnCodeModel) -> int:
+    return sum(len(clf.classes_) for clf in model.groups.values())
+
+
+def _median(values: list[float]) -> float:
+    vals = [v for v in values if v == v]
+    return float(np.median(vals)) if vals else float("nan")
+
+
+def needed(curve: list[dict[str, Any]], key: str, target: float) -> int | None:
+    """Reviewed units at the first round whose (median) value reaches ``target``; None if never."""
+    for row in curve:
+        if row[key] == row[key] and row[key] >= target - 1e-9:
+            return int(row["labelled"])
+    return None
+
+
+def summarise_runs(runs: list[dict[str, Any]], strategies: Sequence[str],
+                   focus_target: float = 0.5) -> dict[str, Any]:
+    """Medians over seeds per strategy and round, and the units needed to reach the targets."""
+    medians: dict[str, list[dict[str, Any]]] = {}
+    for s in strategies:
+        n_rounds = min(len(r["strategies"][s]) for r in runs)
+        curve = []
+        for k in range(n_rounds):
+            rows = [r["strategies"][s][k] for r in runs]
+            curve.append({"round": k, "labelled": int(np.median([x["labelled"] for x in rows])),
+                          **{key: round(_median([x[key] for x in rows]), 4)
+                             for key in ("kappa_macro", "kappa_focus", "f1_macro")},
+                          "picked_with_codes": None if k == 0 else round(_median([x["picked_with_codes"] for x in rows]), 3),
+                          "picked_focus": None if k == 0 else round(_median([x["picked_focus"] for x in rows]), 3)})
+        medians[s] = curve
+    base = "random" if "random" in medians else strategies[0]
+    target_macro = medians[base][-1]["kappa_macro"]
+    target_focus_random = medians[base][-1]["kappa_focus"]
+    targets = {
+        "kappa_macro": {"target": target_macro, "meaning": f"the {base} strategy's final median macro kappa",
+                        "units": {s: needed(c, "kappa_macro", target_macro) for s, c in medians.items()}},
+        "kappa_focus": {"target": focus_target, "meaning": f"{FOCUS_CODE} kappa {focus_target}",
+                        "units": {s: needed(c, "kappa_focus", focus_target) for s, c in medians.items()}},
+        "kappa_focus_final": {"target": target_focus_random,
+                              "meaning": f"the {base} strategy's final median {FOCUS_CODE} kappa",
+                              "units": {s: needed(c, "kappa_focus", target_focus_random)
+                                        for s, c in medians.items()}},
+    }
+    out: dict[str, Any] = {"medians": medians, "targets": targets}
+    refs = [r["reference"] for r in runs if "reference" in r]
+    if refs:
+        out["reference"] = {k: round(_median([x[k] for x in refs]), 4)
+                            for k in ("labelled", "kappa_macro", "kappa_focus", "f1_macro")}
+    return out
+
+
+def simulate(corpus: Corpus, cfg: SimulationConfig,
+             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    runs = [run_seed(corpus, cfg, seed, progress) for seed in cfg.seeds]
+    summary = summarise_runs(runs, cfg.strategies)
+    return {"config": asdict(cfg), "units": len(corpus.units),
+            "documents": len({u.doc_id for u in corpus.units}),
+            "seconds": round(time.perf_counter() - t0, 1), **summary, "runs": runs}
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """Median macro kappa / decision_moment kappa per round, one column pair per strategy."""
+    strategies = list(result["medians"])
+    head = f"{'round':>5s} {'units':>6s}" + "".join(f" | {s[:11]:>11s} macro  {FOCUS_CODE[:8]}" for s in strategies)
+    lines = [head, "-" * len(head)]
+    n = min(len(c) for c in result["medians"].values())
+    for k in range(n):
+        row = result["medians"][strategies[0]][k]
+        line = f"{row['round']:5d} {row['labelled']:6d}"
+        for s in strategies:
+            c = result["medians"][s][k]
+            line += f" | {'':>11s} {c['kappa_macro']:5.3f}  {c['kappa_focus']:8.3f}"
+        lines.append(line)
+    lines.append("")
+    for key, t in result["targets"].items():
+        units = ", ".join(f"{s}: {v if v is not None else 'not reached'}" for s, v in t["units"].items())
+        lines.append(f"units to reach {t['meaning']} ({t['target']:.3f}): {units}")
+    if "reference" in result:
+        ref = result["reference"]
+        lines.append(f"whole pool ({ref['labelled']} units): macro kappa {ref['kappa_macro']:.3f}, "
+                     f"{FOCUS_CODE} {ref['kappa_focus']:.3f}")
+    return "\n".join(lines)

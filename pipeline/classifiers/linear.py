@@ -63,6 +63,7 @@ class LinearGroupClassifier:
         self.intercept = np.zeros(0, dtype=np.float32)
         self.calibration = np.zeros((0, 2), dtype=np.float32)  # multi: a, b per code
         self.thresholds: dict[str, float] = {}
+        self.rows_per_code: dict[str, int] = {}  # units each code was trained on
 
     # -- fitting ------------------------------------------------------------------------------
     def _lr(self, multinomial: bool) -> LogisticRegression:
@@ -70,7 +71,19 @@ class LinearGroupClassifier:
                                   solver="lbfgs" if multinomial else "liblinear",
                                   random_state=self.seed)
 
-    def fit(self, X: sparse.csr_matrix, labels: list[set[str]], doc_ids: list[str]) -> LinearGroupClassifier:
+    def fit(self, X: sparse.csr_matrix, labels: list[set[str]], doc_ids: list[str],
+            known: list[set[str] | None] | None = None) -> LinearGroupClassifier:
+        """Fit on the units that judged this group's codes (``known`` None: all units did)."""
+        known = known or [None] * len(labels)
+        codes = set(self.group.code_ids)
+        if self.group.kind == "single":
+            # A positive code in a single-choice group says the others are absent.
+            rows = [i for i, k in enumerate(known) if k is None or labels[i] & codes or codes <= k]
+        else:
+            rows = [i for i, k in enumerate(known) if k is None or k & codes]
+        if len(rows) < len(labels):
+            X, labels, doc_ids = X[rows], [labels[i] for i in rows], [doc_ids[i] for i in rows]
+            known = [known[i] for i in rows]
         counts = {c: sum(c in y for y in labels) for c in self.group.code_ids}
         docs_with = {c: len({d for d, y in zip(doc_ids, labels) if c in y}) for c in counts}
         self.classes_ = [c for c, n in counts.items() if n >= MIN_POSITIVES and docs_with[c] >= 2]
@@ -84,35 +97,49 @@ class LinearGroupClassifier:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             if self.group.kind == "multi":
-                self._fit_multi(X, labels, groups)
+                self._fit_multi(X, labels, groups, known)
             else:
                 self._fit_single(X, labels, groups)
         return self
 
-    def _fit_multi(self, X: sparse.csr_matrix, labels: list[set[str]], groups: np.ndarray) -> None:
-        folds = _folds(groups, self.cv)
+    def _fit_multi(self, X: sparse.csr_matrix, labels: list[set[str]], groups: np.ndarray,
+                   known: list[set[str] | None]) -> None:
         coefs, intercepts, calib = [], [], []
         for code in self.classes_:
-            y = np.array([code in lab for lab in labels], dtype=int)
-            oof = np.zeros(len(y))
-            for tr, te in folds:
-                if y[tr].min() == y[tr].max():
-                    continue
-                oof[te] = self._lr(False).fit(X[tr], y[tr]).decision_function(X[te])
-            model = self._lr(False).fit(X, y)
+            rows = np.array([i for i, k in enumerate(known) if k is None or code in k], dtype=int)
+            self.rows_per_code[code] = len(rows)
+            y = np.array([code in labels[i] for i in rows], dtype=int)
+            oof = self._out_of_fold(X[rows], y, groups[rows])
+            model = self._lr(False).fit(X[rows], y)
             coefs.append(model.coef_[0])
             intercepts.append(model.intercept_[0])
-            platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y) if folds else None
-            a, b = (float(platt.coef_[0, 0]), float(platt.intercept_[0])) if platt else (1.0, 0.0)
+            if oof is None:
+                calib.append((1.0, 0.0))
+                self.thresholds[code] = 0.5
+                continue
+            platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y)
+            a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
             calib.append((a, b))
-            p = _sigmoid(a * oof + b)
-            self.thresholds[code] = _best_threshold(y, p) if folds else 0.5
+            self.thresholds[code] = _best_threshold(y, _sigmoid(a * oof + b))
         self.coef = np.array(coefs, dtype=np.float32)
         self.intercept = np.array(intercepts, dtype=np.float32)
         self.calibration = np.array(calib, dtype=np.float32)
 
+    def _out_of_fold(self, X: sparse.csr_matrix, y: np.ndarray, groups: np.ndarray) -> np.ndarray | None:
+        """Out-of-fold decision scores for one code (None without enough documents)."""
+        folds = _folds(groups, self.cv)
+        if not folds:
+            return None
+        oof = np.zeros(len(y))
+        for tr, te in folds:
+            if y[tr].min() == y[tr].max():
+                continue
+            oof[te] = self._lr(False).fit(X[tr], y[tr]).decision_function(X[te])
+        return oof
+
     def _fit_single(self, X: sparse.csr_matrix, labels: list[set[str]], groups: np.ndarray) -> None:
         classes = [*self.classes_, NONE]
+        self.rows_per_code = dict.fromkeys(self.classes_, len(labels))
         y = np.array([next((classes.index(c) for c in self.classes_ if c in lab), len(classes) - 1)
                       for lab in labels])
         folds = _folds(groups, self.cv)

@@ -74,7 +74,8 @@ class SklearnCodeModel(CodeModel):
                 continue
             clf = LinearGroupClassifier(group, C=self.params["C"], cv=self.params["cv"],
                                         seed=self.params["seed"])
-            clf.fit(X[idx], [labels[i] for i in idx], [doc_ids[i] for i in idx])
+            clf.fit(X[idx], [labels[i] for i in idx], [doc_ids[i] for i in idx],
+                    [units[i].known for i in idx])
             self.groups[group.id] = clf
             self.thresholds.update(clf.thresholds)
         self.card = self._card(units)

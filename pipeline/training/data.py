@@ -31,6 +31,12 @@ class AnnotatedUnit:
     codes: list[str]
     context: dict[str, Any] = field(default_factory=dict)
     coder: str | None = None
+    known: set[str] | None = None  # codes whose presence or absence was judged; None: all of them
+
+    def judged(self, code: str) -> bool:
+        """Whether this unit says anything about ``code`` (a reviewed suggestion only judges
+        the codes that were accepted or rejected, not every code of the codebook)."""
+        return self.known is None or code in self.known
 
 
 def _align(doc_id: str, kind: str, text: str, units: list[dict[str, Any]],
@@ -70,8 +76,9 @@ def _from_record(rec: dict[str, Any], source: str, line: int) -> Iterator[Annota
             if rec.get(key) is not None:
                 context.setdefault(key, rec[key])
         doc_id = str(rec.get("doc_id") or rec.get("id") or f"{source}:{line}")
+        known = set(rec["codes"]) | set(rec["rejected"]) if rec.get("rejected") is not None else None
         yield AnnotatedUnit(str(rec.get("id") or f"{doc_id}:{line}"), doc_id, rec["text"],
-                            list(rec["codes"]), context, rec.get("coder"))
+                            list(rec["codes"]), context, rec.get("coder"), known)
     else:
         raise InputError(source, f"line {line}: expected a document with 'text' and 'units', "
                                  f"or a unit with 'text' and 'codes'")

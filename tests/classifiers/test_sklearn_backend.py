@@ -128,3 +128,20 @@ def test_rules_keep_decision_types_inside_decision_moments(default_codebook, nlp
     assert model.assign(scores) == []
     assert model.assign({**scores, "decision_moment": 0.9}) == ["decision_moment", "decision_type.logistiek"]
     assert units  # the codebook's rules do not depend on training
+
+
+def test_reviewed_suggestions_only_teach_the_codes_they_judged(small_codebook, small_units, nlp, tmp_path):
+    from pipeline.training.data import load_annotated
+
+    sheet_units = tmp_path / "units.jsonl"
+    rows = [{"id": f"r{i}", "doc_id": f"rev{i % 2}", "text": "Ik heb toen besloten te bellen.",
+             "codes": [], "rejected": ["factor.client"]} for i in range(6)]
+    sheet_units.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    reviewed = load_annotated([sheet_units])
+
+    model = SklearnCodeModel(small_codebook, nlp, cv=0, min_df=1).fit(small_units + reviewed)
+
+    factor = model.groups["factor"]
+    assert factor.rows_per_code["factor.client"] == len(small_units) + 6
+    assert factor.rows_per_code["factor.organisation"] == len(small_units)
+    assert model.groups["decision_moment"].rows_per_code["decision_moment"] == len(small_units)

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="Folds for calibration and thresholds at each retraining (0: fixed 0.5).")
     p.add_argument("--diversity", type=float, default=0.5)
     p.add_argument("--strategies", default="uncertainty,random",
-                   help="Comma-separated: uncertainty, random, rare.")
+                   help="Comma-separated: uncertainty, random, rare, uncertainty_mean.")
     p.add_argument("--rare-weight", type=float, default=0.5,
                    help="rare: weight of the rare-code probability against uncertainty.")
     p.add_argument("--reference", action="store_true", help="Also train on the whole pool (ceiling).")
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.training.data import load_annotated
     from pipeline.training.train import check_codes
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     codebook = load_codebook(args.codebook)
     units = load_annotated(args.data)
     check_codes(units, codebook)
@@ -69,12 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     result = simulate(corpus, cfg, say)
     result["prepare_seconds"] = round(prep, 1)
     result["total_seconds"] = round(time.perf_counter() - t0, 1)
+    result["total_cpu_seconds"] = round(time.process_time() - c0, 1)
     result["data"] = args.data
     print(f"{result['units']} units, {result['documents']} documents; seeds {list(cfg.seeds)}, "
           f"seed set {cfg.seed_size}, {cfg.rounds} rounds of {cfg.round_size}, cv={cfg.cv}, "
           f"diversity {cfg.diversity}; medians over seeds (test kappa)")
     print(format_table(result))
-    print(f"total {result['total_seconds']} s (preparing {result['prepare_seconds']} s)")
+    print(f"total {result['total_seconds']} s wall, {result['total_cpu_seconds']} s CPU "
+          f"(preparing {result['prepare_seconds']} s)")
     if args.output:
         out = Path(args.output)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -808,9 +808,12 @@ def render_report(run_dir: str | Path, output: str | Path, codebook: Codebook | 
         "n_units": scan.units,
         "n_suggestions": scan.suggestions,
     }
-    with atomic_open(output) as fh:
-        for chunk in template.generate(**context):
-            fh.write(chunk)
+    try:
+        with atomic_open(output) as fh:
+            for chunk in template.generate(**context):
+                fh.write(chunk)
+    except OSError as e:
+        raise InputError(output, f"cannot be written ({e.strerror or e})") from None
     result = ReportResult(output, len(docs), scan.units, scan.suggestions, output.stat().st_size,
                           cb_note, warnings)
     for w in warnings:

@@ -181,7 +181,8 @@ def pick_for_review(segments: Sequence[Mapping[str, Any]], codebook: Codebook, b
                     diversity: float = 0.5, exclude_roles: Iterable[str] = ("interviewer",),
                     seed: int = 0, *, thresholds: Mapping[str, float] | None = None,
                     vectors: Any = None, max_run: int | None = 3,
-                    priorities: Sequence[float] | None = None) -> list[tuple[Mapping[str, Any], float]]:
+                    priorities: Sequence[float] | None = None,
+                    combine: str = "max") -> list[tuple[Mapping[str, Any], float]]:
     """The ``budget`` units most worth reviewing, best first, with their uncertainty.
 
     ``segments``: run segments (dicts with ``text``, ``scores``, ``doc_id``, ``role``...).
@@ -199,18 +200,21 @@ def pick_for_review(segments: Sequence[Mapping[str, Any]], codebook: Codebook, b
     ``thresholds``: the model's tuned thresholds per code (default: each group's threshold).
     ``priorities``: optional values (0-1, aligned with ``segments``) to rank by instead of the
     uncertainty, e.g. a mix of uncertainty and the probability of rare codes; the uncertainty
-    is still what is returned.
+    is still what is returned. ``combine``: "max" (default: see the module docstring) or
+    "mean" over groups, the other one breaking ties.
     """
     if not 0.0 <= diversity <= 1.0:
         raise ValueError(f"diversity must be between 0 and 1; got {diversity}")
+    if combine not in ("max", "mean"):
+        raise ValueError(f"combine must be 'max' or 'mean'; got {combine!r}")
     excluded = set(exclude_roles or ())
     keep = [i for i, s in enumerate(segments)
             if str(s.get("text") or "").strip() and s.get("role") not in excluded]
     if budget <= 0 or not keep:
         return []
     unc = [unit_uncertainty(segments[i].get("scores"), codebook, thresholds) for i in keep]
-    u = np.array([x.value for x in unc], dtype=float)
-    mean = np.array([x.mean for x in unc], dtype=float)
+    u = np.array([x.value if combine == "max" else x.mean for x in unc], dtype=float)
+    mean = np.array([x.mean if combine == "max" else x.value for x in unc], dtype=float)  # tie-break
     prio = u if priorities is None else np.array([float(priorities[i]) for i in keep], dtype=float)
     n = len(keep)
     X = None

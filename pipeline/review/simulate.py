@@ -37,7 +37,7 @@ from pipeline.training.data import AnnotatedUnit
 
 log = logging.getLogger(__name__)
 
-STRATEGIES = ("uncertainty", "random", "rare")
+STRATEGIES = ("uncertainty", "random", "rare", "uncertainty_mean")
 FOCUS_CODE = "decision_moment"
 
 
@@ -83,6 +83,15 @@ class Corpus:
         self.docs = probe.unit_docs(units)
         rows = probe._feature_rows(self.docs)
         self.rows = {id(d): r for d, r in zip(self.docs, rows)}
+        self._probe = probe
+        self._cue_scores: list[dict[str, float]] | None = None
+
+    @property
+    def cue_scores(self) -> list[dict[str, float]]:
+        """The cue tagger's scores per unit (a prior for codes the model cannot score yet)."""
+        if self._cue_scores is None:
+            self._cue_scores = [self._probe.cues.predict_scores(d)[0] for d in self.docs]
+        return self._cue_scores
 
     def model(self, cv: int, seed: int = 0) -> SklearnCodeModel:
         rows = self.rows
@@ -122,18 +131,25 @@ def _segments(corpus: Corpus, pool: Sequence[int], scores: Sequence[dict[str, fl
 
 
 def rare_priorities(segments: Sequence[dict[str, Any]], codebook: Codebook, thresholds: dict[str, float],
-                    labelled_counts: Counter, weight: float) -> list[float]:
-    """(1 - weight) * uncertainty + weight * the largest predicted probability of a rare code.
+                    labelled_counts: Counter, weight: float, untrained: set[str] | frozenset = frozenset(),
+                    cue_scores: Sequence[dict[str, float]] | None = None) -> list[float]:
+    """(1 - weight) * uncertainty + weight * the largest rarity-weighted probability of a code.
 
     A code's rarity is 1 / sqrt(1 + its reviewed positives), scaled so the rarest code counts 1:
-    units likely to hold a code with few examples so far move up the queue.
+    units likely to hold a code with few examples so far move up the queue. A code the model has
+    no classifier for yet (too few positives) has probability 0 everywhere, so uncertainty can
+    never ask for it: there the cue tagger's score stands in (``cue_scores``, aligned).
     """
     rarity = {c: 1.0 / np.sqrt(1.0 + labelled_counts.get(c, 0)) for c in codebook.code_ids}
     top = max(rarity.values()) or 1.0
     out = []
-    for s in segments:
+    for k, s in enumerate(segments):
         u = unit_uncertainty(s["scores"], codebook, thresholds).value
-        r = max((float(s["scores"].get(c, 0.0)) * rarity[c] / top for c in codebook.code_ids), default=0.0)
+        p = dict(s["scores"])
+        if cue_scores is not None:
+            for c in untrained:
+                p[c] = float(cue_scores[k].get(c, 0.0))
+        r = max((float(p.get(c, 0.0)) * rarity[c] / top for c in codebook.code_ids), default=0.0)
         out.append((1.0 - weight) * u + weight * r)
     return out
 
@@ -152,13 +168,16 @@ def pick(strategy: str, model: SklearnCodeModel, corpus: Corpus, pool: list[int]
     segments = _segments(corpus, pool, scores)
     priorities = None
     if strategy == "rare":
+        trained = {c for clf in model.groups.values() for c in clf.classes_}
+        untrained = set(corpus.codebook.code_ids) - trained
         priorities = rare_priorities(segments, corpus.codebook, model.thresholds, labelled_counts,
-                                     cfg.rare_weight)
-    elif strategy != "uncertainty":
+                                     cfg.rare_weight, untrained, [corpus.cue_scores[i] for i in pool])
+    elif strategy not in ("uncertainty", "uncertainty_mean"):
         raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
     picks = pick_for_review(segments, corpus.codebook, n, cfg.diversity, exclude_roles=(),
                             seed=seed, thresholds=model.thresholds, vectors=vectors,
-                            priorities=priorities)
+                            priorities=priorities,
+                            combine="mean" if strategy == "uncertainty_mean" else "max")
     return [int(s["index"]) for s, _ in picks]
 
 
@@ -280,12 +299,13 @@ def summarise_runs(runs: list[dict[str, Any]], strategies: Sequence[str],
 
 def simulate(corpus: Corpus, cfg: SimulationConfig,
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     runs = [run_seed(corpus, cfg, seed, progress) for seed in cfg.seeds]
     summary = summarise_runs(runs, cfg.strategies)
     return {"config": asdict(cfg), "units": len(corpus.units),
             "documents": len({u.doc_id for u in corpus.units}),
-            "seconds": round(time.perf_counter() - t0, 1), **summary, "runs": runs}
+            "seconds": round(time.perf_counter() - t0, 1),
+            "cpu_seconds": round(time.process_time() - c0, 1), **summary, "runs": runs}
 
 
 def format_table(result: dict[str, Any]) -> str:

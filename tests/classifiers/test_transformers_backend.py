@@ -83,7 +83,7 @@ OVERFIT = {"epochs": 200, "batch_size": 8, "learning_rate": 1e-2, "seed": 0}
 def build_base_model(folder: Path, texts: list[str], vocab_size: int = 600) -> Path:
     """Train a byte-level BPE on ``texts``, add a random tiny RoBERTa, save both in ``folder``."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import AutoModel, PreTrainedTokenizerFast, RobertaConfig
+    from transformers import AutoModel, PreTrainedTokenizerFast, RobertaConfig, set_seed
 
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -104,6 +104,7 @@ def build_base_model(folder: Path, texts: list[str], vocab_size: int = 600) -> P
                            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     folder.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(folder)
+    set_seed(0)  # the same random encoder in every run
     AutoModel.from_config(config).save_pretrained(folder)
     return folder
 

@@ -54,6 +54,11 @@ def test_report_command_errors(hand_run: HandRun, tmp_path: Path) -> None:
                                  "--codebook", str(tmp_path / "geen.yaml")])
     assert bad_cb.exit_code == 2 and "geen.yaml" in bad_cb.output
 
+    (tmp_path / "adir").mkdir()
+    to_dir = runner.invoke(app, ["report", str(hand_run.path), "-o", str(tmp_path / "adir"),
+                                 "--codebook", str(hand_run.codebook)])
+    assert to_dir.exit_code == 2 and "cannot be written" in to_dir.output
+
     assert runner.invoke(app, ["report", "--help"]).exit_code == 0
 
 

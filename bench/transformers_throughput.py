@@ -81,7 +81,7 @@ def make_units(sentences: list[str], n: int, codes: list[str], seed: int) -> lis
 def build_base_model(folder: Path, sentences: list[str], vocab_size: int, tokenizer_vocab: int) -> int:
     """A random base-size RoBERTa and a BPE tokenizer trained on ``sentences``; the parameter count."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import AutoModel, PreTrainedTokenizerFast, RobertaConfig
+    from transformers import AutoModel, PreTrainedTokenizerFast, RobertaConfig, set_seed
 
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -97,6 +97,7 @@ def build_base_model(folder: Path, sentences: list[str], vocab_size: int, tokeni
         model_max_length=512)
     config = RobertaConfig(vocab_size=max(vocab_size, len(tokenizer)), max_position_embeddings=514,
                            type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2)
+    set_seed(0)
     model = AutoModel.from_config(config)
     tokenizer.save_pretrained(folder)
     model.save_pretrained(folder)

@@ -36,4 +36,4 @@ def build_pipeline(config: Config) -> tuple[Language, dict[str, Any]]:
                                                 "threshold": threshold})
     cb = tagger.codebook
     return nlp, {"tagger": "cue_tagger", "codebook": cb.id, "codebook_version": cb.version,
-                 "codebook_sha": cb.fingerprint()}
+                 "codebook_sha": cb.fingerprint(), "codebook_path": str(codebook_path)}

@@ -68,4 +68,5 @@ def add_model_component(nlp: Language, model_path: Path, codebook_path: Path | N
     return {"tagger": "code_classifier", "backend": card["backend"], "model": str(model_path),
             "model_created": card.get("created"), "codebook": card["codebook"]["id"],
             "codebook_version": card["codebook"]["version"], "codebook_sha": card["codebook"]["sha"],
-            "training_data_sha": card["data"]["sha"]}
+            "training_data_sha": card["data"]["sha"],
+            "codebook_path": str(codebook_path) if codebook_path else None}

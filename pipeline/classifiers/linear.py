@@ -68,7 +68,7 @@ class LinearGroupClassifier:
     # -- fitting ------------------------------------------------------------------------------
     def _lr(self, multinomial: bool) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000,
-                                  solver="lbfgs" if multinomial else "liblinear",
+                                  solver="newton-cg" if multinomial else "liblinear",
                                   random_state=self.seed)
 
     def fit(self, X: sparse.csr_matrix, labels: list[set[str]], doc_ids: list[str],

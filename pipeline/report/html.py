@@ -739,6 +739,8 @@ def render_report(run_dir: str | Path, output: str | Path, codebook: Codebook | 
             report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise InputError(run_dir / "report.json", f"not valid JSON ({e})") from None
+        if not isinstance(report, dict):
+            raise InputError(run_dir / "report.json", "a JSON object expected")
     else:
         warnings.append("report.json is missing: the run summary is incomplete")
     cb, cb_note = _resolve_codebook(run_dir, report, codebook, warnings)

@@ -35,10 +35,13 @@ def test_added_code_is_learned_and_assigned(tmp_path: Path, repo_root: Path) -> 
         for i, u in enumerate(doc.units):
             text = doc.text[u.start:u.end].split(":", 1)[-1].strip()
             fh.write(json.dumps({"id": i, "text": text, "role": "respondent", "gold": u.codes}) + "\n")
+    # A researcher's own coding: the SES documents, plus a part of the default corpus so the
+    # existing codes stay trained (a quarter keeps the test quick).
+    corpus = (repo_root / "corpora/annotated/annotated.jsonl").read_text(encoding="utf-8").splitlines()
+    (train_dir / "default_part.jsonl").write_text("\n".join(corpus[::4]) + "\n", encoding="utf-8")
     runner = CliRunner()
 
     trained = runner.invoke(app, ["train", "--codebook", str(codebook), "--data", str(train_dir),
-                                  "--data", str(repo_root / "corpora/annotated/annotated.jsonl"),
                                   "--out", str(tmp_path / "model"), "--cv", "0"])
     predicted = runner.invoke(app, ["predict", "--model", str(tmp_path / "model"), "--input", str(units),
                                     "--output", str(tmp_path / "pred.jsonl")])
@@ -55,4 +58,4 @@ def test_added_code_is_learned_and_assigned(tmp_path: Path, repo_root: Path) -> 
     assert false_alarms <= positives, (false_alarms, positives)
     card = json.loads((tmp_path / "model" / "model.json").read_text())
     assert {"ses.status_preservation", "ses.social_distance", "ses.shared_care"} <= set(card["thresholds"])
-    assert card["data"]["counts"]["decision_moment"] > 1000
+    assert card["data"]["counts"]["decision_moment"] > 200

@@ -82,7 +82,8 @@ class CodeModel(ABC):
         return self.cues.predict_scores(doc)[1]
 
     @abstractmethod
-    def fit(self, units: list[Any]) -> CodeModel: ...
+    def fit(self, units: list[Any], docs: list[Doc] | None = None) -> CodeModel:
+        """Train on annotated units; ``docs`` are their unit Docs when already made (saves time)."""
 
     @abstractmethod
     def predict_proba_docs(self, docs: list[Doc]) -> list[dict[str, float]]: ...

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
+from sklearn.metrics import cohen_kappa_score
 from sklearn.model_selection import GroupKFold
 
 from pipeline.codebook import Group
@@ -160,9 +160,7 @@ class LinearGroupClassifier:
         if folds:
             best_t, best_f = 0.5, -1.0
             for t in _THRESHOLDS:
-                pred = _single_decision(oof[:, :-1], float(t))
-                f = f1_score(y, pred, labels=list(range(len(self.classes_))), average="macro",
-                             zero_division=0)
+                f = _kappa(y, _single_decision(oof[:, :-1], float(t)))
                 if f > best_f + 1e-9:
                     best_t, best_f = float(t), f
             self.thresholds = dict.fromkeys(self.classes_, best_t)
@@ -211,12 +209,20 @@ class LinearGroupClassifier:
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The threshold with the best Cohen's kappa against the labels: agreement with a human coder
+    is what researchers judge pre-coding by (F1 favours recall on rare codes)."""
     best_t, best_f = 0.5, -1.0
     for t in _THRESHOLDS:
-        f = f1_score(y, p >= t, zero_division=0)
+        f = _kappa(y, (p >= t).astype(int))
         if f > best_f + 1e-9:
             best_t, best_f = float(t), f
     return best_t
+
+
+def _kappa(y: np.ndarray, pred: np.ndarray) -> float:
+    if len(set(y.tolist()) | set(pred.tolist())) < 2:
+        return 0.0
+    return float(cohen_kappa_score(y, pred))
 
 
 def _single_decision(p: np.ndarray, threshold: float) -> np.ndarray:

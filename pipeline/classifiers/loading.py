@@ -38,7 +38,10 @@ def new_model(backend: str, codebook: Codebook, nlp: Language | None = None, **p
 
         return SklearnCodeModel(codebook, nlp, **params)
     if backend == "transformers":
-        from pipeline.classifiers.transformers_backend import TransformersCodeModel
-
+        try:
+            from pipeline.classifiers.transformers_backend import TransformersCodeModel
+        except ImportError as e:
+            raise ConfigError("--backend", "transformers", "the transformers extra: pip install "
+                              f"'dutch-narratives[transformers]' ({e})") from None
         return TransformersCodeModel(codebook, nlp, **params)
     raise ConfigError("--backend", "backend", f"one of {', '.join(BACKENDS)}; got {backend!r}")

@@ -38,7 +38,7 @@ class SklearnCodeModel(CodeModel):
     backend = "sklearn"
 
     def __init__(self, codebook: Codebook, nlp: Language | None = None, C: float = 4.0,
-                 cv: int = 5, min_df: int = 2, max_features: int = 60_000, seed: int = 0) -> None:
+                 cv: int = 3, min_df: int = 2, max_features: int = 60_000, seed: int = 0) -> None:
         super().__init__(codebook, nlp)
         self.params = {"C": C, "cv": cv, "min_df": min_df, "max_features": max_features, "seed": seed}
         self.features = TfidfFeatures(min_df, max_features)

@@ -18,6 +18,7 @@ files of every model folder; loading refuses pickled weights and never runs code
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import shutil
 import tempfile
@@ -69,7 +70,8 @@ MAX_CONTEXT_CHARS = 60  # a report's section can be a whole heading
 def input_text(text: str, context: dict[str, Any] | None) -> tuple[str, int]:
     """The encoder's input: ``"[role | section] "`` + text, and where the unit text starts."""
     context = context or {}
-    parts = [str(context[k]).strip()[:MAX_CONTEXT_CHARS] for k in ("role", "section") if context.get(k)]
+    parts = [str(context[k]).strip()[:MAX_CONTEXT_CHARS]
+             for k in ("role", "section") if context.get(k)]
     prefix = f"[{' | '.join(parts)}] " if parts else ""
     return prefix + text, len(prefix)
 
@@ -81,9 +83,9 @@ def resolve_device(device: str | None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def training_arguments(output_dir: str | Path, *, epochs: float, batch_size: int, learning_rate: float,
-                       seed: int, device: str, total_steps: int | None = None,
-                       **overrides: Any) -> TrainingArguments:
+def training_arguments(output_dir: str | Path, *, epochs: float, batch_size: int,
+                       learning_rate: float, seed: int, device: str,
+                       total_steps: int | None = None, **overrides: Any) -> TrainingArguments:
     """The Trainer settings the backend trains with (also used by bench/transformers_throughput.py).
 
     Nothing is saved or reported anywhere; the learning rate warms up over the first tenth of the
@@ -96,16 +98,16 @@ def training_arguments(output_dir: str | Path, *, epochs: float, batch_size: int
         "per_device_train_batch_size": batch_size, "per_device_eval_batch_size": batch_size,
         "learning_rate": learning_rate, "weight_decay": 0.01, "warmup_steps": warmup, "seed": seed,
         "data_seed": seed, "report_to": [], "save_strategy": "no", "eval_strategy": "no",
-        "logging_strategy": "no", "log_level": "warning", "disable_tqdm": True, "use_cpu": not on_gpu,
-        "bf16": on_gpu and torch.cuda.is_bf16_supported(), "dataloader_pin_memory": on_gpu,
-        "dataloader_num_workers": 0}
+        "logging_strategy": "no", "log_level": "warning", "disable_tqdm": True,
+        "use_cpu": not on_gpu, "bf16": on_gpu and torch.cuda.is_bf16_supported(),
+        "dataloader_pin_memory": on_gpu, "dataloader_num_workers": 0}
     kwargs.update(overrides)
     return TrainingArguments(**kwargs)
 
 
 @contextlib.contextmanager
 def _quiet_transformers() -> Iterator[None]:
-    """Loading reports and progress bars off while a base model gets its new (untrained) head."""
+    """Load reports and progress bars off: a base model's missing head is expected, not news."""
     verbosity = transformers.logging.get_verbosity()
     bars = transformers.utils.logging.is_progress_bar_enabled()
     transformers.logging.set_verbosity_error()
@@ -124,10 +126,12 @@ class TransformersCodeModel(CodeModel):
     def __init__(self, codebook: Codebook, nlp: Language | None = None, *,
                  base_model: str = "pdelobelle/robbert-v2-dutch-base", epochs: float = 4,
                  batch_size: int = 16, learning_rate: float = 3e-5, max_length: int = 256,
-                 seed: int = 0, validation_fraction: float = 0.15, device: str | None = None) -> None:
+                 seed: int = 0, validation_fraction: float = 0.15,
+                 device: str | None = None) -> None:
         super().__init__(codebook, nlp)
         if not 0 <= validation_fraction < 1:
-            raise ConfigError("params", "validation_fraction", f"a number in [0, 1); got {validation_fraction!r}")
+            raise ConfigError("params", "validation_fraction",
+                              f"a number in [0, 1); got {validation_fraction!r}")
         self.params = {"base_model": base_model, "epochs": epochs, "batch_size": batch_size,
                        "learning_rate": learning_rate, "max_length": max_length, "seed": seed,
                        "validation_fraction": validation_fraction, "device": device}
@@ -143,15 +147,22 @@ class TransformersCodeModel(CodeModel):
         local = Path(name).exists()
         codes = self.codebook.code_ids
         with _quiet_transformers():
-            tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=local, trust_remote_code=False)
-            if not tokenizer.is_fast:
-                raise ConfigError(name, "tokenizer", "a base model with a fast tokenizer (tokenizer.json); "
-                                  "offsets for evidence need one")
-            transformers.set_seed(self.params["seed"])  # the new head's initial weights
-            encoder = AutoModelForSequenceClassification.from_pretrained(
-                name, local_files_only=local, trust_remote_code=False, num_labels=len(codes),
-                id2label=dict(enumerate(codes)), label2id={c: i for i, c in enumerate(codes)},
-                problem_type="multi_label_classification", ignore_mismatched_sizes=True)
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(name, local_files_only=local,
+                                                          trust_remote_code=False)
+                transformers.set_seed(self.params["seed"])  # the new head's initial weights
+                encoder = AutoModelForSequenceClassification.from_pretrained(
+                    name, local_files_only=local, trust_remote_code=False, num_labels=len(codes),
+                    id2label=dict(enumerate(codes)), label2id={c: i for i, c in enumerate(codes)},
+                    problem_type="multi_label_classification", ignore_mismatched_sizes=True)
+            except (OSError, ValueError) as e:  # not found, no network, no model files in it
+                raise ConfigError(name, "base_model", "a folder with a downloaded encoder "
+                                  "(config.json, weights, tokenizer.json), or a hub name this "
+                                  f"machine can reach, e.g. --base-model ./robbert-v2-dutch-base "
+                                  f"({e})") from None
+        if not tokenizer.is_fast:
+            raise ConfigError(name, "tokenizer", "a base model with a fast tokenizer "
+                              "(tokenizer.json); evidence needs its character offsets")
         if tokenizer.pad_token is None and tokenizer.eos_token is not None:
             tokenizer.pad_token = tokenizer.eos_token
         encoder.config.pad_token_id = tokenizer.pad_token_id
@@ -161,8 +172,9 @@ class TransformersCodeModel(CodeModel):
     def max_length(self) -> int:
         """The configured length, capped by what the tokenizer (position embeddings) allows."""
         assert self.tokenizer is not None
-        limit = self.tokenizer.model_max_length
-        return min(self.params["max_length"], limit) if limit and limit < 1_000_000 else self.params["max_length"]
+        limit = self.tokenizer.model_max_length  # a huge number where the tokenizer sets none
+        wanted = self.params["max_length"]
+        return min(wanted, limit) if limit and limit < 1_000_000 else wanted
 
     def _encode(self, texts: list[str], **kwargs: Any) -> Any:
         assert self.tokenizer is not None
@@ -173,7 +185,8 @@ class TransformersCodeModel(CodeModel):
         docs, _ = as_unit_docs(self.nlp, [{"text": u.text, "context": u.context} for u in units])
         return docs
 
-    def fit(self, units: list[AnnotatedUnit], docs: list[Doc] | None = None) -> TransformersCodeModel:
+    def fit(self, units: list[AnnotatedUnit],
+            docs: list[Doc] | None = None) -> TransformersCodeModel:
         """Fine-tune on ``units`` (or on their unit ``docs`` where given, for the same context)."""
         if docs is not None:
             inputs = [input_text(d.text, d._.unit) for d in docs]
@@ -189,7 +202,8 @@ class TransformersCodeModel(CodeModel):
         totals = labels.sum(axis=0)
         self.untrained = {c: int(totals[j]) for j, c in enumerate(codes) if positives[j] == 0}
         for c, n in self.untrained.items():
-            log.warning("code %s not trained: no positive unit in the training part (%d in all data)", c, n)
+            log.warning("code %s not trained: no positive unit in the training part "
+                        "(%d in all data)", c, n)
         self.thresholds = dict.fromkeys(codes, 0.5)
         validation: dict[str, Any] = {"documents": 0, "units": 0}
         if len(val_idx):
@@ -199,8 +213,8 @@ class TransformersCodeModel(CodeModel):
                 if c in self.untrained or labels[val_idx, j].sum() == 0:
                     continue  # nothing to tune on: keep 0.5
                 self.thresholds[c], f1s[c] = _best_threshold(labels[val_idx, j], probs[:, j])
-            validation = {"documents": len({units[i].doc_id for i in val_idx}), "units": len(val_idx),
-                          "f1_at_threshold": f1s}
+            validation = {"documents": len({units[i].doc_id for i in val_idx}),
+                          "units": len(val_idx), "f1_at_threshold": f1s}
         self.card = self._card(units, len(train_idx), validation, loss)
         return self
 
@@ -223,13 +237,15 @@ class TransformersCodeModel(CodeModel):
 
         assert self.encoder is not None and self.tokenizer is not None
         enc = self._encode(texts)
-        dataset = Dataset.from_dict({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"],
+        dataset = Dataset.from_dict({"input_ids": enc["input_ids"],
+                                     "attention_mask": enc["attention_mask"],
                                      "labels": labels.tolist()})
         p = self.params
         steps_per_epoch = -(-len(texts) // p["batch_size"])
         with tempfile.TemporaryDirectory(prefix="narratives-trainer-") as tmp:
             args = training_arguments(tmp, epochs=p["epochs"], batch_size=p["batch_size"],
-                                      learning_rate=p["learning_rate"], seed=p["seed"], device=self.device,
+                                      learning_rate=p["learning_rate"], seed=p["seed"],
+                                      device=self.device,
                                       total_steps=int(steps_per_epoch * p["epochs"]))
             trainer = Trainer(model=self.encoder, args=args, train_dataset=dataset,
                               data_collator=DataCollatorWithPadding(self.tokenizer))
@@ -267,7 +283,7 @@ class TransformersCodeModel(CodeModel):
         for start in range(0, len(order), size):
             idx = order[start:start + size]
             enc = self._encode([texts[i] for i in idx], padding=True, return_tensors="pt")
-            yield idx, {k: v.to(self.device) for k, v in enc.items() if k in ("input_ids", "attention_mask")}
+            yield idx, {k: enc[k].to(self.device) for k in ("input_ids", "attention_mask")}
 
     def _probabilities(self, texts: list[str]) -> np.ndarray:
         """Sigmoid of the head's logits, one row per text, one column per code."""
@@ -289,7 +305,8 @@ class TransformersCodeModel(CodeModel):
         return [{c: 0.0 if c in self.untrained else float(row[j]) for j, c in enumerate(codes)}
                 for row in probs]
 
-    def explain_docs(self, docs: list[Doc], codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:
+    def explain_docs(self, docs: list[Doc],
+                     codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:
         """Cue matches, then up to five words of the unit with the highest gradient x input."""
         out = []
         for doc, assigned in zip(docs, codes):
@@ -305,7 +322,9 @@ class TransformersCodeModel(CodeModel):
                     out[i][code].extend(items)
         return out
 
-    def _saliency(self, docs: list[Doc], codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:
+    def _saliency(self, docs: list[Doc],
+                  codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:
+        """Per unit and assigned code: the unit's words with the highest gradient x input."""
         assert self.encoder is not None
         inputs = [input_text(d.text, d._.unit) for d in docs]
         enc = self._encode([t for t, _ in inputs], padding=True, return_tensors="pt",
@@ -323,7 +342,7 @@ class TransformersCodeModel(CodeModel):
                 wanted = sorted({c for assigned in codes for c in assigned}, key=index.__getitem__)
                 scores: dict[str, np.ndarray] = {}
                 for n, code in enumerate(wanted):
-                    # Units are independent in eval mode: the gradient of the sum is each unit's own.
+                    # Units are independent in eval mode: the sum's gradient is each unit's own.
                     (grad,) = torch.autograd.grad(logits[:, index[code]].sum(), embeddings,
                                                   retain_graph=n < len(wanted) - 1)
                     scores[code] = (grad * embeddings).sum(-1).detach().float().cpu().numpy()
@@ -337,13 +356,14 @@ class TransformersCodeModel(CodeModel):
             word_ids = enc.word_ids(b)
             ev = {}
             for code in assigned:
-                ev[code] = _top_words(doc.text, prefix, offsets[b], usable[b], word_ids, scores[code][b])
+                ev[code] = _top_words(doc.text, prefix, offsets[b], usable[b], word_ids,
+                                      scores[code][b])
             out.append(ev)
         return out
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        assert self.encoder is not None and self.tokenizer is not None, "nothing to save: call fit first"
+        assert self.encoder is not None and self.tokenizer is not None, "call fit before save"
         path = Path(path)
         target = path / ENCODER
         if target.exists():
@@ -353,8 +373,8 @@ class TransformersCodeModel(CodeModel):
             self.encoder.save_pretrained(target, **_safetensors_kwargs(self.encoder))
             self.tokenizer.save_pretrained(target)
         _check_safe_folder(path)
-        write_model_dir(path, {**self.card, "untrained": self.untrained, "thresholds": self.thresholds},
-                        self.codebook)
+        card = {**self.card, "untrained": self.untrained, "thresholds": self.thresholds}
+        write_model_dir(path, card, self.codebook)
 
     @classmethod
     def load(cls, path: str | Path, codebook: Codebook | None = None, nlp: Language | None = None,
@@ -382,8 +402,9 @@ class TransformersCodeModel(CodeModel):
         labels = [model.encoder.config.id2label[i] for i in range(model.encoder.config.num_labels)]
         if labels != cb.code_ids:
             raise ConfigError(encoder_dir / "config.json", "id2label",
-                              f"the codes of codebook.json in this order ({', '.join(cb.code_ids)}); "
-                              f"got {', '.join(map(str, labels))}. The folder is inconsistent: retrain it")
+                              f"the codes of codebook.json in this order "
+                              f"({', '.join(cb.code_ids)}); got {', '.join(map(str, labels))}. "
+                              "The folder is inconsistent: retrain it")
         model.encoder.to(model.device).eval()
         model.thresholds = {k: float(v) for k, v in card.get("thresholds", {}).items()}
         model.untrained = {k: int(v) for k, v in card.get("untrained", {}).items()}
@@ -393,20 +414,19 @@ class TransformersCodeModel(CodeModel):
 
 def _safetensors_kwargs(model: PreTrainedModel) -> dict[str, Any]:
     """transformers 4.x takes ``safe_serialization``; 5.x writes safetensors only and dropped it."""
-    import inspect
-
     params = inspect.signature(model.save_pretrained).parameters
     return {"safe_serialization": True} if "safe_serialization" in params else {}
 
 
 def _check_safe_folder(path: Path) -> None:
     """Only safetensors weights and a tokenizer JSON; any pickled file makes the folder refused."""
-    pickled = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.suffix.lower() in PICKLED)
+    pickled = sorted(str(p.relative_to(path)) for p in path.rglob("*")
+                     if p.suffix.lower() in PICKLED)
     if pickled:
         raise ConfigError(path, ENCODER,
-                          f"safetensors weights only; found {', '.join(pickled)}, which loading would "
-                          "have to unpickle (that can run code). Remove those files, or retrain with "
-                          "narratives train --backend transformers")
+                          f"safetensors weights only; found {', '.join(pickled)}, which loading "
+                          "would have to unpickle (that can run code). Remove those files, or "
+                          "retrain with narratives train --backend transformers")
     encoder = path / ENCODER
     weights = list(encoder.glob("*.safetensors"))
     for name in ("config.json", TOKENIZER_FILE):
@@ -414,8 +434,8 @@ def _check_safe_folder(path: Path) -> None:
             raise ConfigError(encoder, name, "the file in a transformers model folder (config, "
                               "model.safetensors, tokenizer.json); retrain with narratives train")
     if not weights:
-        raise ConfigError(encoder, WEIGHTS_FILE, "safetensors weights in the encoder folder; none found. "
-                          "Retrain with narratives train --backend transformers")
+        raise ConfigError(encoder, WEIGHTS_FILE, "safetensors weights in the encoder folder; none "
+                          "found. Retrain with narratives train --backend transformers")
 
 
 def _best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
@@ -434,7 +454,7 @@ def _best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
 
 def _top_words(text: str, prefix: int, offsets: np.ndarray, usable: np.ndarray,
                word_ids: list[int | None], saliency: np.ndarray) -> list[dict[str, Any]]:
-    """Sub-word saliency summed per word of the unit text; the highest positive ones, as evidence."""
+    """Sub-word saliency summed per word of the unit text; the highest ones, as evidence."""
     spans: dict[int, list[float]] = {}
     for t, word in enumerate(word_ids):
         start, end = int(offsets[t][0]), int(offsets[t][1])
@@ -450,6 +470,6 @@ def _top_words(text: str, prefix: int, offsets: np.ndarray, usable: np.ndarray,
     items = []
     for start, end, weight in keep:
         s, e = int(start) - prefix, int(end) - prefix
-        items.append({"source": "model", "feature": "token", "text": text[s:e], "start": s, "end": e,
-                      "weight": float(f"{weight:.4g}")})
+        items.append({"source": "model", "feature": "token", "text": text[s:e], "start": s,
+                      "end": e, "weight": float(f"{weight:.4g}")})
     return items

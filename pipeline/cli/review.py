@@ -50,9 +50,16 @@ def review_command(
     """
     from pipeline.codebook import load_codebook
     from pipeline.errors import ConfigError
-    from pipeline.review.queue import (export_review, load_segments, model_evidence,
-                                       pick_for_review, rescore_segments, run_thresholds,
-                                       unit_items, unit_uncertainty)
+    from pipeline.review.queue import (
+        export_review,
+        load_segments,
+        model_evidence,
+        pick_for_review,
+        rescore_segments,
+        run_thresholds,
+        unit_items,
+        unit_uncertainty,
+    )
 
     with user_errors():
         fmt = (format or output.suffix.lstrip(".")).lower()
@@ -93,6 +100,9 @@ def review_command(
         if not picks:
             typer.echo(f"nothing to review: {candidates} candidate units in {run_dir}", err=True)
             raise typer.Exit(1)
+        if not any(u > 0 for _, u in picks):
+            typer.echo("note: no picked unit has a probability near a threshold (a run without "
+                       "codes, or a very sure tagger): the picks are only spread out", err=True)
         counts = export_review(run_dir, picks, output, cb, fmt, thresholds)
     docs = len({s.get("doc_id") for s, _ in picks})
     mean_u = sum(u for _, u in picks) / len(picks)

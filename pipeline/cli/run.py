@@ -23,7 +23,13 @@ class _Progress:
     def __call__(self, result: FileResult, i: int, total: int) -> None:
         self.words += result.words
         if self.tty:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             if self.bar is None:
                 self.bar = Progress(TextColumn("documents"), BarColumn(), MofNCompleteColumn(),

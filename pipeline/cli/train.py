@@ -16,9 +16,13 @@ def train_command(
     codebook: Path = typer.Option(Path("configs/codebooks/default.yaml"), "--codebook", help="Codebook YAML or .qdc."),
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write, e.g. models/mine."),
     backend: str = typer.Option("sklearn", "--backend", help="sklearn (CPU, seconds) or transformers."),
-    cv: int = typer.Option(5, "--cv", help="Folds (split by document) for the scores in the card; 0 skips."),
+    cv: int = typer.Option(None, "--cv", help="Folds (split by document) for the scores in the card; 0 skips. Default: 5 for sklearn, 0 for transformers (each fold is a fine-tuning)."),
     base_model: str = typer.Option(None, "--base-model", help="transformers: local path (or hub name) of the encoder."),
     epochs: float = typer.Option(None, "--epochs", help="transformers: training epochs."),
+    learning_rate: float = typer.Option(None, "--learning-rate", help="transformers: learning rate."),
+    batch_size: int = typer.Option(None, "--batch-size", help="transformers: batch size."),
+    max_length: int = typer.Option(None, "--max-length", help="transformers: maximum tokens per unit."),
+    device: str = typer.Option(None, "--device", help="transformers: cpu or cuda (default: cuda when available)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
 ) -> None:
     """Train a classifier for every code of a codebook.
@@ -36,10 +40,11 @@ def train_command(
 
     params: dict = {"seed": seed}
     if backend == "transformers":
-        if base_model:
-            params["base_model"] = base_model
-        if epochs:
-            params["epochs"] = epochs
+        given = {"base_model": base_model, "epochs": epochs, "learning_rate": learning_rate,
+                 "batch_size": batch_size, "max_length": max_length, "device": device}
+        params.update({k: v for k, v in given.items() if v is not None})
+    if cv is None:
+        cv = 5 if backend == "sklearn" else 0
     with user_errors():
         card = train(codebook, data, out, backend=backend, cv=cv, params=params)
     typer.echo(f"trained {backend} model on {card['data']['units']} units from "

@@ -12,9 +12,10 @@ writes, and come back through ``narratives import``.
 Uncertainty of one unit, from its scores (``{code: probability}``) and the decision thresholds
 (the model's tuned ones when known, else each group's ``threshold`` from the codebook):
 
-- multi-label group: per code, ``1 - |p - t| / max(t, 1 - t)``: 1 at the threshold, 0 at a
-  certain 0 or 1; the group's value is the largest over its codes (one coin-flip code is
-  enough for the reviewer to have something to decide).
+- multi-label group: per code, the closeness of ``p`` to ``t``: 1 at the threshold, falling
+  linearly to 0 at a certain 0 (``p / t`` below the threshold) or a certain 1
+  (``1 - (p - t) / (1 - t)`` above it); the group's value is the largest over its codes (one
+  coin-flip code is enough for the reviewer to have something to decide).
 - single-choice group: the best code wins when it reaches the threshold, else "none". The
   margins are best code vs. "none" (how far the best probability is from the threshold, on the
   same scale as above) and, where the best code is assigned, best vs. second-best code
@@ -75,11 +76,16 @@ def code_thresholds(codebook: Codebook, thresholds: Mapping[str, float] | None =
 
 
 def closeness(p: float, t: float) -> float:
-    """1 when ``p`` is at the threshold ``t``, falling linearly to 0 at a certain 0 or 1."""
-    span = max(t, 1.0 - t)
-    if span <= 0:
-        return 0.0
-    return float(min(1.0, max(0.0, 1.0 - abs(p - t) / span)))
+    """1 when ``p`` is at the threshold ``t``, falling linearly to 0 at a certain 0 or 1.
+
+    Each side is scaled by its own width (``t`` below, ``1 - t`` above). With one width for
+    both, ``max(t, 1 - t)``, a low threshold would make a plain 0 look uncertain (0.57 at
+    t = 0.3, 0.82 at t = 0.15), and every unit would seem to be in doubt about some rare code.
+    """
+    p = min(1.0, max(0.0, float(p)))
+    if p < t:
+        return float(p / t) if t > 0 else 0.0
+    return float(1.0 - (p - t) / (1.0 - t)) if t < 1 else 1.0
 
 
 def _score(scores: Mapping[str, Any], code: str) -> float:

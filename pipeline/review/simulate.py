@@ -9,10 +9,12 @@ on everything reviewed so far, and scored on the test set (Cohen's kappa per cod
 codes with test support, and for ``decision_moment`` alone).
 
 Strategies: ``random``; ``uncertainty`` (:func:`pipeline.review.queue.pick_for_review` on the
-current model's scores, its tuned thresholds and its feature vectors for the diversity term);
-``rare`` (the same, ranked by a mix of uncertainty and the predicted probability of codes that are
-still rare in the reviewed set: a remedy for class imbalance, where uncertainty alone keeps
-asking about the frequent codes whose boundary the model is busy with).
+current model's scores, its tuned thresholds and its feature vectors for the diversity term:
+what ``narratives review`` does); ``uncertainty_mean`` (the same with the mean over groups
+instead of the maximum); ``rare`` (ranked by a mix of uncertainty and the predicted probability
+of codes that are still rare in the reviewed set, with the cue tagger's score standing in for
+codes the model cannot score yet: a remedy for class imbalance, where uncertainty alone keeps
+asking about the boundaries of the codes the model already has).
 
 All strategies of a seed start from the same seed set and share its first model. Unit Docs and
 feature rows (the slow part: spaCy and the cue matcher) are computed once for the whole corpus.

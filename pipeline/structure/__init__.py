@@ -19,7 +19,7 @@ from pipeline.structure.lines import split_lines, strip_timestamps
 from pipeline.structure.report import REPORT_WORDS, segment_paragraphs
 from pipeline.structure.transcript import label_share, segment_transcript
 
-__all__ = ["StructureOptions", "detect_kind", "structure_document", "split_long_unit"]
+__all__ = ["StructureOptions", "detect_kind", "split_long_unit", "structure_document"]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”)]?\s+(?=[\"'“(\[]?[A-ZÀ-Ý0-9])")
 

@@ -57,4 +57,4 @@ def train(codebook_path: str | Path, data: list[str | Path], out: str | Path, ba
     return model.card
 
 
-__all__ = ["train", "render_card", "write_model_dir"]
+__all__ = ["render_card", "train", "write_model_dir"]

@@ -23,17 +23,17 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("tokenizers")
 
-from pipeline.classifiers.loading import load_model
-from pipeline.classifiers.transformers_backend import (
+from pipeline.classifiers.loading import load_model  # noqa: E402
+from pipeline.classifiers.transformers_backend import (  # noqa: E402
     TransformersCodeModel,
     _best_threshold,
     input_text,
 )
-from pipeline.codebook import Codebook, codebook_from_dict
-from pipeline.errors import ConfigError
-from pipeline.nlp.language import build_nlp
-from pipeline.nlp.units import make_unit_docs
-from pipeline.training.data import AnnotatedUnit
+from pipeline.codebook import Codebook, codebook_from_dict  # noqa: E402
+from pipeline.errors import ConfigError  # noqa: E402
+from pipeline.nlp.language import build_nlp  # noqa: E402
+from pipeline.nlp.units import make_unit_docs  # noqa: E402
+from pipeline.training.data import AnnotatedUnit  # noqa: E402
 
 CODEBOOK: dict[str, Any] = {
     "id": "mini", "version": "1", "name": "Mini codebook",
@@ -180,6 +180,13 @@ def test_validation_split_keeps_documents_whole_and_follows_the_seed(codebook: C
     assert np.array_equal(val, again_val)
     few = TransformersCodeModel(codebook, base_model="unused")._split(doc_ids[:4] + ["d1"] * 3)
     assert len(few[1]) == 0
+
+
+def test_a_folder_without_an_encoder_is_a_clear_error(codebook: Codebook, tmp_path: Path) -> None:
+    model = TransformersCodeModel(codebook, base_model=str(tmp_path))
+
+    with pytest.raises(ConfigError, match="base_model"):
+        model.fit(units_of(LABELLED))
 
 
 # -- trained on the tiny model ---------------------------------------------------------------------

@@ -20,25 +20,33 @@ def test_closeness_is_one_at_the_threshold_and_zero_at_certainty():
     assert closeness(0.0, 0.5) == 0.0 and closeness(1.0, 0.5) == 0.0
     assert closeness(0.3, 0.3) == 1.0
     assert closeness(1.0, 0.3) == pytest.approx(0.0)
-    assert closeness(0.0, 0.3) == pytest.approx(1 - 0.3 / 0.7)
+    assert closeness(0.0, 0.3) == 0.0  # a low threshold does not make a plain 0 look doubtful
+    assert closeness(0.15, 0.3) == pytest.approx(0.5)
+    assert closeness(0.65, 0.3) == pytest.approx(0.5)
+
+
+def t_of(codebook, code: str) -> float:
+    return code_thresholds(codebook)[code]
 
 
 def test_unit_at_threshold_ranks_above_confident_ones(default_codebook):
-    at = seg("a", "Toen heb ik besloten te wachten.", {"decision_moment": 0.5})
-    sure_yes = seg("b", "Ik besloot meteen te bellen.", {"decision_moment": 0.98})
-    sure_no = seg("c", "Het regende die dag.", {"decision_moment": 0.01})
+    t = t_of(default_codebook, "decision_moment")
+    at = seg("a", "Toen heb ik besloten te wachten.", {"decision_moment": t})
+    sure_yes = seg("b", "Ik besloot meteen te bellen.", {"decision_moment": 0.99})
+    sure_no = seg("c", "Het regende die dag.", {"decision_moment": 0.0})
 
     picks = pick_for_review([sure_yes, sure_no, at], default_codebook, 3, diversity=0.0)
 
     assert picks[0][0] is at and picks[0][1] == pytest.approx(1.0)
     assert all(u < 0.1 for _, u in picks[1:])
     assert unit_uncertainty(at["scores"], default_codebook).codes == ["decision_moment"]
+    assert unit_uncertainty({}, default_codebook).value == 0.0
 
 
 def test_model_thresholds_move_the_point_of_doubt(default_codebook):
-    scores = {"decision_moment": 0.3}
-    assert unit_uncertainty(scores, default_codebook).value < 0.7
-    assert unit_uncertainty(scores, default_codebook, {"decision_moment": 0.3}).value == pytest.approx(1.0)
+    scores = {"decision_moment": 0.9}
+    assert unit_uncertainty(scores, default_codebook, {"decision_moment": 0.2}).value < 0.2
+    assert unit_uncertainty(scores, default_codebook, {"decision_moment": 0.9}).value == pytest.approx(1.0)
 
 
 def test_single_choice_margins(default_codebook):
@@ -67,7 +75,7 @@ def test_required_code_gates_the_dependent_groups(default_codebook):
 
 
 def test_groups_combine_by_maximum_with_the_mean_beside_it(default_codebook):
-    u = unit_uncertainty({"factor.client": 0.5}, default_codebook)
+    u = unit_uncertainty({"factor.client": t_of(default_codebook, "factor.client")}, default_codebook)
     assert u.value == pytest.approx(1.0)
     assert 0 < u.mean < u.value
     assert unit_uncertainty({}, default_codebook).value == 0.0
@@ -80,15 +88,17 @@ DISTINCT = ["De wachtlijst van de ggz is veel te lang.", "Mijn leidinggevende wi
             "Hij slaapt slecht en eet nauwelijks."]
 
 
-def _pool_with_duplicates() -> list[dict]:
+def _pool_with_duplicates(codebook) -> list[dict]:
+    """Five copies of one unit right at the threshold, five different ones less uncertain."""
+    t = t_of(codebook, "decision_moment")
     dup = "Toen heb ik besloten om eerst zelf met moeder te praten."
-    pool = [seg(f"d{i}", dup, {"decision_moment": 0.5}) for i in range(5)]
-    pool += [seg(f"e{i}", t, {"decision_moment": 0.3}) for i, t in enumerate(DISTINCT)]
+    pool = [seg(f"d{i}", dup, {"decision_moment": t}) for i in range(5)]
+    pool += [seg(f"e{i}", text, {"decision_moment": 0.6 * t}) for i, text in enumerate(DISTINCT)]
     return pool
 
 
 def test_diversity_avoids_near_duplicates(default_codebook):
-    pool = _pool_with_duplicates()
+    pool = _pool_with_duplicates(default_codebook)
     dup = pool[0]["text"]
 
     pure = pick_for_review(pool, default_codebook, 5, diversity=0.0)
@@ -101,7 +111,8 @@ def test_diversity_avoids_near_duplicates(default_codebook):
 
 
 def test_explicit_vectors_drive_similarity(default_codebook):
-    pool = [seg(f"d{i}", f"tekst {i}", {"decision_moment": 0.5 if i < 3 else 0.35}) for i in range(6)]
+    t = t_of(default_codebook, "decision_moment")
+    pool = [seg(f"d{i}", f"tekst {i}", {"decision_moment": t if i < 3 else 0.7 * t}) for i in range(6)]
     vectors = np.array([[1, 0]] * 3 + [[0, 1]] * 3, dtype=float)  # the first three "say the same"
 
     picks = pick_for_review(pool, default_codebook, 2, diversity=0.5, vectors=vectors)
@@ -111,8 +122,9 @@ def test_explicit_vectors_drive_similarity(default_codebook):
 
 
 def test_at_most_a_few_units_of_one_document_in_a_row(default_codebook):
-    pool = [seg("a", f"Ik besloot iets anders {i}.", {"decision_moment": 0.5}, start=i * 100) for i in range(6)]
-    pool += [seg("b", f"Het regende {i}.", {"decision_moment": 0.05}, start=i * 100) for i in range(2)]
+    t = t_of(default_codebook, "decision_moment")
+    pool = [seg("a", f"Ik besloot iets anders {i}.", {"decision_moment": t}, start=i * 100) for i in range(6)]
+    pool += [seg("b", f"Het regende {i}.", {"decision_moment": 0.1 * t}, start=i * 100) for i in range(2)]
 
     picks = pick_for_review(pool, default_codebook, 5, diversity=0.0, max_run=3)
     assert [s["doc_id"] for s, _ in picks] == ["a", "a", "a", "b", "a"]
@@ -121,7 +133,7 @@ def test_at_most_a_few_units_of_one_document_in_a_row(default_codebook):
 
 
 def test_picks_are_deterministic(default_codebook):
-    pool = [seg(f"d{i % 4}", f"Zin nummer {i} over een besluit.", {"decision_moment": 0.5}, start=i)
+    pool = [seg(f"d{i % 4}", f"Zin nummer {i} over een besluit.", {"decision_moment": 0.3}, start=i)
             for i in range(20)]
     a = pick_for_review(pool, default_codebook, 8, seed=3)
     b = pick_for_review(list(pool), default_codebook, 8, seed=3)
@@ -131,7 +143,7 @@ def test_picks_are_deterministic(default_codebook):
 # -- edge cases ----------------------------------------------------------------------------------
 
 def test_budget_larger_than_the_pool_gives_every_eligible_unit(default_codebook):
-    pool = _pool_with_duplicates()
+    pool = _pool_with_duplicates(default_codebook)
     picks = pick_for_review(pool, default_codebook, 100)
     assert len(picks) == len(pool)
     assert sorted(id(s) for s, _ in picks) == sorted(id(s) for s in pool)
@@ -141,13 +153,14 @@ def test_budget_larger_than_the_pool_gives_every_eligible_unit(default_codebook)
 
 def test_empty_pool_and_zero_budget(default_codebook):
     assert pick_for_review([], default_codebook, 10) == []
-    assert pick_for_review(_pool_with_duplicates(), default_codebook, 0) == []
+    assert pick_for_review(_pool_with_duplicates(default_codebook), default_codebook, 0) == []
     assert pick_for_review([seg("a", "   ", {"decision_moment": 0.5})], default_codebook, 3) == []
 
 
 def test_interviewer_turns_are_excluded(default_codebook):
-    question = seg("a", "Wat heeft u toen besloten?", {"decision_moment": 0.5}, role="interviewer")
-    answer = seg("a", "Ik heb het nog even laten rusten.", {"decision_moment": 0.1}, start=40)
+    t = t_of(default_codebook, "decision_moment")
+    question = seg("a", "Wat heeft u toen besloten?", {"decision_moment": t}, role="interviewer")
+    answer = seg("a", "Ik heb het nog even laten rusten.", {"decision_moment": 0.5 * t}, start=40)
 
     picks = pick_for_review([question, answer], default_codebook, 5)
     assert [s for s, _ in picks] == [answer]
@@ -157,4 +170,4 @@ def test_interviewer_turns_are_excluded(default_codebook):
 
 def test_bad_diversity_is_refused(default_codebook):
     with pytest.raises(ValueError):
-        pick_for_review(_pool_with_duplicates(), default_codebook, 2, diversity=1.5)
+        pick_for_review(_pool_with_duplicates(default_codebook), default_codebook, 2, diversity=1.5)

@@ -31,7 +31,9 @@ class AnnotatedUnit:
     codes: list[str]
     context: dict[str, Any] = field(default_factory=dict)
     coder: str | None = None
-    known: set[str] | None = None  # codes whose presence or absence was judged; None: all of them
+    # Codes whose presence or absence was judged; None: all of them (keyword-only, so subclasses
+    # that add positional fields keep working).
+    known: set[str] | None = field(default=None, kw_only=True)
 
     def judged(self, code: str) -> bool:
         """Whether this unit says anything about ``code`` (a reviewed suggestion only judges
@@ -78,7 +80,7 @@ def _from_record(rec: dict[str, Any], source: str, line: int) -> Iterator[Annota
         doc_id = str(rec.get("doc_id") or rec.get("id") or f"{source}:{line}")
         known = set(rec["codes"]) | set(rec["rejected"]) if rec.get("rejected") is not None else None
         yield AnnotatedUnit(str(rec.get("id") or f"{doc_id}:{line}"), doc_id, rec["text"],
-                            list(rec["codes"]), context, rec.get("coder"), known)
+                            list(rec["codes"]), context, rec.get("coder"), known=known)
     else:
         raise InputError(source, f"line {line}: expected a document with 'text' and 'units', "
                                  f"or a unit with 'text' and 'codes'")

@@ -130,6 +130,10 @@ class SklearnCodeModel(CodeModel):
                         items.append(item)
                     if len(items) >= 8:
                         break
+                if not items:  # nothing pushed it up: say what the suggestion rests on
+                    items.append({"source": "model", "feature": "prior",
+                                  "text": f"base rate of {code} (threshold {self.thresholds.get(code, 0.5):.2f})",
+                                  "weight": 0.0})
                 ev[code] = items
             out.append(ev)
         return out

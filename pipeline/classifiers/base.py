@@ -81,6 +81,24 @@ class CodeModel(ABC):
     def cue_evidence(self, doc: Doc) -> dict[str, list[dict[str, Any]]]:
         return self.cues.predict_scores(doc)[1]
 
+    def base_card(self, units: list[Any], untrained: dict[str, int]) -> dict[str, Any]:
+        """The model card fields every backend writes: codebook, data, parameters, thresholds."""
+        from datetime import datetime, timezone
+
+        from pipeline.training.data import code_counts, data_fingerprint
+
+        cb = self.codebook
+        return {
+            "name": "model", "backend": self.backend,
+            "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "codebook": {"id": cb.id, "version": cb.version, "sha": cb.fingerprint(),
+                         "structure_sha": cb.structure_fingerprint(), "codes": cb.code_ids},
+            "data": {"units": len(units), "documents": len({u.doc_id for u in units}),
+                     "sha": data_fingerprint(units), "counts": code_counts(units)},
+            "params": getattr(self, "params", {}), "thresholds": self.thresholds,
+            "untrained": untrained,
+        }
+
     @abstractmethod
     def fit(self, units: list[Any], docs: list[Doc] | None = None) -> CodeModel:
         """Train on annotated units; ``docs`` are their unit Docs when already made (saves time)."""

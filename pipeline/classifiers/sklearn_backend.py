@@ -7,7 +7,6 @@ words of the unit.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from pipeline.classifiers.persistence import (
     write_model_dir,
 )
 from pipeline.codebook import Codebook
-from pipeline.training.data import AnnotatedUnit, code_counts, data_fingerprint
+from pipeline.training.data import AnnotatedUnit
 
 _READABLE = {"w": "word", "b": "word pair", "cue": "cue", "cuecode": "cue", "role": "role",
              "section": "section", "kind": "kind", "prev": "previous unit", "next": "next unit"}
@@ -82,21 +81,13 @@ class SklearnCodeModel(CodeModel):
         return self
 
     def _card(self, units: list[AnnotatedUnit]) -> dict[str, Any]:
-        cb = self.codebook
         untrained: dict[str, int] = {}
         for clf in self.groups.values():
             untrained.update(clf.skipped)
-        for g in cb.groups:
+        for g in self.codebook.groups:
             if g.id not in self.groups:
                 untrained.update(dict.fromkeys(g.code_ids, 0))
-        return {
-            "name": "model", "backend": self.backend,
-            "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "codebook": {"id": cb.id, "version": cb.version, "sha": cb.fingerprint(),
-                         "structure_sha": cb.structure_fingerprint(), "codes": cb.code_ids},
-            "data": {"units": len(units), "documents": len({u.doc_id for u in units}),
-                     "sha": data_fingerprint(units), "counts": code_counts(units)},
-            "params": self.params, "thresholds": self.thresholds, "untrained": untrained,
+        return {**self.base_card(units, untrained),
             "features": len(self.features.vocabulary),
         }
 

@@ -23,7 +23,6 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +51,7 @@ from pipeline.classifiers.persistence import (
 )
 from pipeline.codebook import Codebook
 from pipeline.errors import ConfigError
-from pipeline.training.data import AnnotatedUnit, code_counts, data_fingerprint
+from pipeline.training.data import AnnotatedUnit
 
 log = logging.getLogger(__name__)
 
@@ -258,17 +257,10 @@ class TransformersCodeModel(CodeModel):
 
     def _card(self, units: list[AnnotatedUnit], n_train: int, validation: dict[str, Any],
               loss: float) -> dict[str, Any]:
-        cb = self.codebook
         assert self.encoder is not None
-        return {
-            "name": "model", "backend": self.backend,
-            "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "codebook": {"id": cb.id, "version": cb.version, "sha": cb.fingerprint(),
-                         "structure_sha": cb.structure_fingerprint(), "codes": cb.code_ids},
-            "data": {"units": len(units), "documents": len({u.doc_id for u in units}),
-                     "sha": data_fingerprint(units), "counts": code_counts(units),
-                     "training_units": n_train, "validation": validation},
-            "params": self.params, "thresholds": self.thresholds, "untrained": self.untrained,
+        card = self.base_card(units, self.untrained)
+        card["data"].update(training_units=n_train, validation=validation)
+        return {**card,
             "encoder": {"base_model": self.params["base_model"],
                         "model_type": self.encoder.config.model_type,
                         "parameters": int(sum(t.numel() for t in self.encoder.parameters())),

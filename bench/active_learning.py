@@ -30,12 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--codebook", default=str(ROOT / "configs/codebooks/default.yaml"))
     p.add_argument("--seed-size", type=int, default=60, help="Reviewed units to start from.")
     p.add_argument("--round-size", type=int, default=60, help="Units reviewed per round.")
-    p.add_argument("--rounds", type=int, default=8)
+    p.add_argument("--rounds", type=int, default=12)
     p.add_argument("--seeds", type=int, default=3, help="Repeats (splits and seed sets).")
     p.add_argument("--cv", type=int, default=2,
                    help="Folds for calibration and thresholds at each retraining (0: fixed 0.5).")
     p.add_argument("--diversity", type=float, default=0.5)
-    p.add_argument("--strategies", default="uncertainty,random",
+    p.add_argument("--strategies", default="uncertainty,random,rare",
                    help="Comma-separated: uncertainty, random, rare, uncertainty_mean.")
     p.add_argument("--rare-weight", type=float, default=0.5,
                    help="rare: weight of the rare-code probability against uncertainty.")

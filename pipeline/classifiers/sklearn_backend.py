@@ -36,7 +36,7 @@ _READABLE = {"w": "word", "b": "word pair", "cue": "cue", "cuecode": "cue", "rol
 class SklearnCodeModel(CodeModel):
     backend = "sklearn"
 
-    def __init__(self, codebook: Codebook, nlp: Language | None = None, C: float = 4.0,
+    def __init__(self, codebook: Codebook, nlp: Language | None = None, C: float = 16.0,
                  cv: int = 3, min_df: int = 2, max_features: int = 60_000, seed: int = 0) -> None:
         super().__init__(codebook, nlp)
         self.params = {"C": C, "cv": cv, "min_df": min_df, "max_features": max_features, "seed": seed}
@@ -119,7 +119,7 @@ class SklearnCodeModel(CodeModel):
                     item = _describe(names[j], weight, doc)
                     if item is not None:
                         items.append(item)
-                    if len(items) >= 8:
+                    if len(items) >= 5:
                         break
                 if not items:  # nothing pushed it up: say what the suggestion rests on
                     items.append({"source": "model", "feature": "prior",

@@ -47,12 +47,12 @@ FOCUS_CODE = "decision_moment"
 class SimulationConfig:
     seed_size: int = 60
     round_size: int = 60
-    rounds: int = 8
+    rounds: int = 12
     seeds: tuple[int, ...] = (0, 1, 2)
     test_fraction: float = 0.25
     cv: int = 2
     diversity: float = 0.5
-    strategies: tuple[str, ...] = ("uncertainty", "random")
+    strategies: tuple[str, ...] = ("uncertainty", "random", "rare")
     exclude_roles: tuple[str, ...] = ("interviewer",)
     rare_weight: float = 0.5
     reference: bool = False  # also train on the whole pool once per seed (the ceiling)
@@ -66,6 +66,8 @@ class RoundResult:
     kappa_macro: float
     kappa_focus: float
     f1_macro: float
+    auc_macro: float
+    auc_focus: float
     seconds: float
     picked_with_codes: float | None = None  # share of the round's picks with any gold code
     picked_focus: float | None = None  # share of the round's picks with the focus code
@@ -117,13 +119,25 @@ def split_documents(units: Sequence[AnnotatedUnit], test_fraction: float, seed: 
 
 
 def evaluate(model: SklearnCodeModel, corpus: Corpus, test: Sequence[int]) -> dict[str, float]:
+    """Test-set kappa (macro over codes with test support; the focus code) and, free of the
+    thresholds, ROC AUC (macro over the codes with support the model scores; the focus code)."""
+    from sklearn.metrics import roc_auc_score
+
     scores = model.predict_proba_docs([corpus.docs[i] for i in test])
     pred = [set(model.assign(s)) for s in scores]
     gold = [set(corpus.units[i].codes) for i in test]
     summary = summarise(gold, pred, corpus.codebook)
     focus = summary["per_code"].get(FOCUS_CODE, {}).get("kappa", float("nan"))
+    trained = {c for clf in model.groups.values() for c in clf.classes_}
+    aucs = {}
+    for code in summary["per_code"]:
+        y = [code in g for g in gold]
+        if code in trained and 0 < sum(y) < len(y):
+            aucs[code] = float(roc_auc_score(y, [s.get(code, 0.0) for s in scores]))
     return {"kappa_macro": summary["macro"]["kappa"], "kappa_focus": float(focus),
-            "f1_macro": summary["macro"]["f1"]}
+            "f1_macro": summary["macro"]["f1"],
+            "auc_macro": float(np.mean(list(aucs.values()))) if aucs else float("nan"),
+            "auc_focus": aucs.get(FOCUS_CODE, float("nan"))}
 
 
 def _segments(corpus: Corpus, pool: Sequence[int], scores: Sequence[dict[str, float]]) -> list[dict[str, Any]]:
@@ -274,14 +288,19 @@ def summarise_runs(runs: list[dict[str, Any]], strategies: Sequence[str],
             rows = [r["strategies"][s][k] for r in runs]
             curve.append({"round": k, "labelled": int(np.median([x["labelled"] for x in rows])),
                           **{key: round(_median([x[key] for x in rows]), 4)
-                             for key in ("kappa_macro", "kappa_focus", "f1_macro")},
+                             for key in ("kappa_macro", "kappa_focus", "f1_macro", "auc_macro",
+                                         "auc_focus")},
                           "picked_with_codes": None if k == 0 else round(_median([x["picked_with_codes"] for x in rows]), 3),
                           "picked_focus": None if k == 0 else round(_median([x["picked_focus"] for x in rows]), 3)})
         medians[s] = curve
     base = "random" if "random" in medians else strategies[0]
     target_macro = medians[base][-1]["kappa_macro"]
     target_focus_random = medians[base][-1]["kappa_focus"]
+    mid = medians[base][len(medians[base]) // 2]
     targets = {
+        "kappa_macro_mid": {"target": mid["kappa_macro"],
+                            "meaning": f"the {base} strategy's median macro kappa at {mid['labelled']} units",
+                            "units": {s: needed(c, "kappa_macro", mid["kappa_macro"]) for s, c in medians.items()}},
         "kappa_macro": {"target": target_macro, "meaning": f"the {base} strategy's final median macro kappa",
                         "units": {s: needed(c, "kappa_macro", target_macro) for s, c in medians.items()}},
         "kappa_focus": {"target": focus_target, "meaning": f"{FOCUS_CODE} kappa {focus_target}",
@@ -295,7 +314,8 @@ def summarise_runs(runs: list[dict[str, Any]], strategies: Sequence[str],
     refs = [r["reference"] for r in runs if "reference" in r]
     if refs:
         out["reference"] = {k: round(_median([x[k] for x in refs]), 4)
-                            for k in ("labelled", "kappa_macro", "kappa_focus", "f1_macro")}
+                            for k in ("labelled", "kappa_macro", "kappa_focus", "f1_macro",
+                                      "auc_macro", "auc_focus")}
     return out
 
 
@@ -311,19 +331,23 @@ def simulate(corpus: Corpus, cfg: SimulationConfig,
 
 
 def format_table(result: dict[str, Any]) -> str:
-    """Median macro kappa / decision_moment kappa per round, one column pair per strategy."""
+    """Median test kappa (macro, decision_moment) per round, one column pair per strategy; then
+    the same for ROC AUC (ranking quality, free of thresholds) and the units to the targets."""
     strategies = list(result["medians"])
-    head = f"{'round':>5s} {'units':>6s}" + "".join(f" | {s[:11]:>11s} macro  {FOCUS_CODE[:8]}" for s in strategies)
-    lines = [head, "-" * len(head)]
     n = min(len(c) for c in result["medians"].values())
-    for k in range(n):
-        row = result["medians"][strategies[0]][k]
-        line = f"{row['round']:5d} {row['labelled']:6d}"
-        for s in strategies:
-            c = result["medians"][s][k]
-            line += f" | {'':>11s} {c['kappa_macro']:5.3f}  {c['kappa_focus']:8.3f}"
-        lines.append(line)
-    lines.append("")
+    lines: list[str] = []
+    for title, (a, b) in (("kappa", ("kappa_macro", "kappa_focus")), ("ROC AUC", ("auc_macro", "auc_focus"))):
+        head = (f"{title:>7s} {'units':>6s}"
+                + "".join(f" | {s[:16]:>16s}: macro {FOCUS_CODE[:8]}" for s in strategies))
+        lines += [head, "-" * len(head)]
+        for k in range(n):
+            row = result["medians"][strategies[0]][k]
+            line = f"{row['round']:7d} {row['labelled']:6d}"
+            for s in strategies:
+                c = result["medians"][s][k]
+                line += f" | {'':>16s}  {c[a]:5.3f} {c[b]:8.3f}"
+            lines.append(line)
+        lines.append("")
     for key, t in result["targets"].items():
         units = ", ".join(f"{s}: {v if v is not None else 'not reached'}" for s, v in t["units"].items())
         lines.append(f"units to reach {t['meaning']} ({t['target']:.3f}): {units}")

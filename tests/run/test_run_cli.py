@@ -191,3 +191,16 @@ def test_python_dash_m_pipeline_is_the_same_command(tmp_path: Path, small_corpus
     assert proc.returncode == 0, proc.stderr
     assert "2 documents" in proc.stdout
     shutil.rmtree(tmp_path / "o")
+
+
+def test_run_uses_the_configured_model_and_falls_back_to_cues_with_a_warning(
+        small_corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with_model = run([small_corpus], tmp_path / "a", load_config(None, []))
+    with caplog.at_level(logging.WARNING):
+        without = run([small_corpus], tmp_path / "b",
+                      load_config(None, [f"tagging.model={tmp_path / 'geen_model'}"]))
+
+    assert with_model.report["tagger"]["tagger"] == "code_classifier"
+    assert with_model.report["tagger"]["backend"] == "sklearn"
+    assert without.report["tagger"]["tagger"] == "cue_tagger"
+    assert any("using the cue tagger" in r.getMessage() for r in caplog.records)

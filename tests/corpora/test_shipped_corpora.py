@@ -1,0 +1,75 @@
+"""The shipped corpora: the annotated corpus's schema, offsets and counts; the demo corpus's range."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pipeline.exchange.marked_text import check, read
+
+ANNOTATED = Path(__file__).resolve().parents[2] / "corpora" / "annotated"
+REQUIRED = ["decision_moment", "decision_type.methodisch_inhoudelijk", "decision_type.logistiek",
+            "decision_type.relationeel", "factor.expertise", "factor.client", "factor.societal",
+            "factor.organisation", "factor.knowledge", "health.definition.narrow",
+            "health.definition.broad", "health.alignment.low", "health.alignment.high",
+            "health.context.low", "health.context.high", "identity.pragmatic", "identity.holistic"]
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict]:
+    lines = (ANNOTATED / "annotated.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_schema_and_offsets(records):
+    for rec in records:
+        assert set(rec) == {"doc_id", "kind", "text", "metadata", "units"}
+        assert rec["kind"] in {"transcript", "diary", "report"}
+        assert "\r" not in rec["text"] and not rec["text"].startswith("\ufeff")
+        for u in rec["units"]:
+            assert set(u) == {"start", "end", "text", "codes"}
+            assert rec["text"][u["start"]:u["end"]] == u["text"]
+
+
+def test_built_file_matches_its_sources(records):
+    sources = sorted((ANNOTATED / "src").glob("*.txt"))
+
+    rebuilt = [json.loads(json.dumps(read(p).to_record(), ensure_ascii=False)) for p in sources]
+
+    assert rebuilt == records
+
+
+def test_sources_follow_the_codebook(repo_root):
+    problems = []
+    for path in sorted((ANNOTATED / "src").glob("*.txt")):
+        problems += check(read(path), repo_root / "configs/codebooks/default.yaml", str(path))
+
+    assert problems == []
+
+
+def test_size_counts_and_range(records):
+    units = [u for r in records for u in r["units"]]
+    counts = Counter(c for u in units for c in u["codes"])
+    professions = {r["metadata"].get("profession") for r in records}
+
+    assert len(records) >= 60 and len(units) >= 2500
+    assert {r["kind"] for r in records} == {"transcript", "diary", "report"}
+    assert len(professions) >= 8
+    assert {code: counts[code] for code in REQUIRED if counts[code] < 80} == {}
+    negatives = [u for u in units if "decision_moment" not in u["codes"]]
+    assert len(negatives) > len(units) / 3
+
+
+def test_demo_corpus_covers_the_formats_and_professions(repo_root):
+    files = sorted((repo_root / "corpora" / "demo").iterdir())
+    suffixes = {f.suffix for f in files}
+
+    assert len(files) >= 12
+    assert {".docx", ".txt", ".odt", ".vtt", ".srt", ".csv", ".jsonl", ".md"} <= suffixes
+    names = " ".join(f.name for f in files)
+    for word in ("huisarts", "spv", "sociaal_werker", "schuldhulpverlener", "jongerenwerker",
+                 "wijkagent", "dagboek", "focusgroep"):
+        assert word in names

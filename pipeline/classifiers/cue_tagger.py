@@ -37,29 +37,41 @@ class CueTagger:
 
     def set_codebook(self, codebook: Codebook) -> None:
         self.codebook = codebook
+        self.fingerprint = codebook.fingerprint()
         self.matcher = Matcher(self.nlp.vocab, validate=True)
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.cue_info: dict[str, tuple[str, str, float]] = {}  # key -> code, cue id, weight
+        # Single-lemma cues are most cues: a dictionary lookup per token is much faster than a
+        # Matcher pattern each (measured: matching was half the run time on the demo corpus).
+        self.lemma_cues: dict[str, list[str]] = {}
         for code in codebook.codes:
             for cue in code.cues:
                 key = f"{code.id}::{cue.id}"
                 self.cue_info[key] = (code.id, cue.id, cue.weight)
                 if cue.lemmas:
-                    self.matcher.add(key, [[{"LEMMA": {"IN": [w.lower() for w in cue.lemmas]}}]])
+                    for lemma in {w.lower() for w in cue.lemmas}:
+                        self.lemma_cues.setdefault(lemma, []).append(key)
                 elif cue.phrases:
                     self.phrases.add(key, [self.nlp.make_doc(p) for p in cue.phrases])
                 elif cue.pattern:
                     self.matcher.add(key, [cue.pattern])
 
     def match(self, doc: Doc) -> list[tuple[str, str, float, Span]]:
-        """(code, cue id, weight, span) for every cue match, longest first where they overlap."""
+        """(code, cue id, weight, span) for every cue match; cached on the Doc per codebook."""
+        cache_key = ("narratives.cues", self.fingerprint)
+        if cache_key in doc.user_data:
+            return doc.user_data[cache_key]
         vocab = self.nlp.vocab
+        found = [(vocab.strings[m], s, e) for m, s, e in (self.matcher(doc) if len(self.matcher) else [])]
+        found += [(vocab.strings[m], s, e) for m, s, e in (self.phrases(doc) if len(self.phrases) else [])]
+        for token in doc:
+            for key in self.lemma_cues.get(token.lemma_.lower(), ()):
+                found.append((key, token.i, token.i + 1))
         hits = []
-        found = list(self.matcher(doc)) if len(self.matcher) else []
-        found += list(self.phrases(doc)) if len(self.phrases) else []
-        for match_id, start, end in found:
-            code, cue_id, weight = self.cue_info[vocab.strings[match_id]]
+        for key, start, end in sorted(found, key=lambda f: (f[1], f[2], f[0])):
+            code, cue_id, weight = self.cue_info[key]
             hits.append((code, cue_id, weight, doc[start:end]))
+        doc.user_data[cache_key] = hits
         return hits
 
     def predict_scores(self, doc: Doc) -> tuple[dict[str, float], dict[str, list[dict[str, Any]]]]:

@@ -93,7 +93,11 @@ class SklearnCodeModel(CodeModel):
 
     # -- prediction ---------------------------------------------------------------------------
     def _matrix(self, docs: list[Doc]):
-        return self.features.transform(self._feature_rows(docs))
+        """Features of a batch; kept for the same batch, which explain_docs asks for again."""
+        key = tuple(id(d) for d in docs)
+        if getattr(self, "_last", (None,))[0] != key:
+            self._last = (key, self.features.transform(self._feature_rows(docs)), docs)
+        return self._last[1]
 
     def predict_proba_docs(self, docs: list[Doc]) -> list[dict[str, float]]:
         X = self._matrix(docs)

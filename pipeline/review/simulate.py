@@ -170,41 +170,68 @@ def rare_priorities(segments: Sequence[dict[str, Any]], codebook: Codebook, thre
     return out
 
 
+def parse_strategy(strategy: str) -> tuple[str, dict[str, Any]]:
+    """A strategy name and its modifiers: ``_nodiv`` (diversity 0), ``_text`` (similarity over the
+    TF-IDF of the unit texts instead of the model's feature vectors), e.g. ``rare_nodiv``."""
+    base, opts = strategy, {}
+    for suffix, key in (("_nodiv", "nodiv"), ("_text", "text")):
+        if base.endswith(suffix):
+            base, opts[key] = base[: -len(suffix)], True
+    for suffix, key in (("_nodiv", "nodiv"), ("_text", "text")):  # either order
+        if base.endswith(suffix):
+            base, opts[key] = base[: -len(suffix)], True
+    if base not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}, "
+                         "optionally with _nodiv and/or _text")
+    return base, opts
+
+
 def pick(strategy: str, model: SklearnCodeModel, corpus: Corpus, pool: list[int], n: int,
          cfg: SimulationConfig, rng: np.random.Generator, seed: int,
          labelled_counts: Counter) -> list[int]:
     """The next ``n`` pool indices (corpus unit indices) a strategy sends to review."""
+    base, opts = parse_strategy(strategy)
     if n >= len(pool):
         return list(pool)
-    if strategy == "random":
+    if base == "random":
         return [pool[i] for i in sorted(rng.choice(len(pool), size=n, replace=False))]
     docs = [corpus.docs[i] for i in pool]
     scores = model.predict_proba_docs(docs)
-    vectors = model._matrix(docs)
+    vectors = None if opts.get("text") else model._matrix(docs)  # None: text TF-IDF
     segments = _segments(corpus, pool, scores)
     priorities = None
-    if strategy == "rare":
+    if base == "rare":
         trained = {c for clf in model.groups.values() for c in clf.classes_}
         untrained = set(corpus.codebook.code_ids) - trained
         priorities = rare_priorities(segments, corpus.codebook, model.thresholds, labelled_counts,
                                      cfg.rare_weight, untrained, [corpus.cue_scores[i] for i in pool])
-    elif strategy not in ("uncertainty", "uncertainty_mean"):
-        raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}")
-    picks = pick_for_review(segments, corpus.codebook, n, cfg.diversity, exclude_roles=(),
+    diversity = 0.0 if opts.get("nodiv") else cfg.diversity
+    picks = pick_for_review(segments, corpus.codebook, n, diversity, exclude_roles=(),
                             seed=seed, thresholds=model.thresholds, vectors=vectors,
                             priorities=priorities,
-                            combine="mean" if strategy == "uncertainty_mean" else "max")
+                            combine="mean" if base == "uncertainty_mean" else "max")
     return [int(s["index"]) for s, _ in picks]
 
 
 def _fit(corpus: Corpus, labelled: Sequence[int], cfg: SimulationConfig, seed: int) -> SklearnCodeModel:
-    model = corpus.model(cfg.cv, seed)
-    return model.fit([corpus.units[i] for i in labelled], docs=[corpus.docs[i] for i in labelled])
+    units = [corpus.units[i] for i in labelled]
+    docs = [corpus.docs[i] for i in labelled]
+    try:
+        return corpus.model(cfg.cv, seed).fit(units, docs=docs)
+    except ValueError as e:
+        # scikit-learn refuses a cross-validation fold with one class only (tiny labelled sets):
+        # fit once more without folds (fixed thresholds) rather than end the simulation
+        log.warning("fit with cv=%d failed (%s); refitting with cv=0", cfg.cv, e)
+        model = corpus.model(0, seed).fit(units, docs=docs)
+        model.card["cv_fallback"] = True
+        return model
 
 
 def run_seed(corpus: Corpus, cfg: SimulationConfig, seed: int,
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """One seed: a split, a seed set, and every strategy's rounds from there."""
+    for strategy in cfg.strategies:
+        parse_strategy(strategy)  # fail before any work
     units = corpus.units
     excluded = set(cfg.exclude_roles)
     train_docs, test_docs = split_documents(units, cfg.test_fraction, seed)
@@ -331,21 +358,20 @@ def simulate(corpus: Corpus, cfg: SimulationConfig,
 
 
 def format_table(result: dict[str, Any]) -> str:
-    """Median test kappa (macro, decision_moment) per round, one column pair per strategy; then
-    the same for ROC AUC (ranking quality, free of thresholds) and the units to the targets."""
+    """Median test kappa (macro | decision_moment) per round, a column pair per strategy; then the
+    same for ROC AUC (ranking quality, free of thresholds) and the units to reach the targets."""
     strategies = list(result["medians"])
     n = min(len(c) for c in result["medians"].values())
-    lines: list[str] = []
-    for title, (a, b) in (("kappa", ("kappa_macro", "kappa_focus")), ("ROC AUC", ("auc_macro", "auc_focus"))):
-        head = (f"{title:>7s} {'units':>6s}"
-                + "".join(f" | {s[:16]:>16s}: macro {FOCUS_CODE[:8]}" for s in strategies))
+    lines: list[str] = [f"columns: macro | {FOCUS_CODE}, medians over seeds"]
+    for title, (a, b) in (("kappa", ("kappa_macro", "kappa_focus")), ("AUC", ("auc_macro", "auc_focus"))):
+        head = f"{title:>5s} {'units':>5s}" + "".join(f"  {s[:16]:>16s}" for s in strategies)
         lines += [head, "-" * len(head)]
         for k in range(n):
             row = result["medians"][strategies[0]][k]
-            line = f"{row['round']:7d} {row['labelled']:6d}"
+            line = f"{row['round']:5d} {row['labelled']:5d}"
             for s in strategies:
                 c = result["medians"][s][k]
-                line += f" | {'':>16s}  {c[a]:5.3f} {c[b]:8.3f}"
+                line += f"  {'':>4s}{c[a]:5.3f} {c[b]:5.3f}"
             lines.append(line)
         lines.append("")
     for key, t in result["targets"].items():

@@ -1,0 +1,34 @@
+"""``narratives evaluate``: document-wise cross-validation with the cue tagger beside the model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pipeline.cli.main import _register, app
+
+_register()
+
+
+def test_evaluate_cross_validates_by_document_with_a_learning_curve(tmp_path: Path, repo_root: Path) -> None:
+    corpus = (repo_root / "corpora/annotated/annotated.jsonl").read_text(encoding="utf-8").splitlines()
+    data = tmp_path / "part.jsonl"
+    data.write_text("\n".join(corpus[:12]) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    trained = runner.invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "m"), "--cv", "0"])
+
+    result = runner.invoke(app, ["evaluate", "--model", str(tmp_path / "m"), "--data", str(data),
+                                 "--cv", "3", "--learning-curve", "--output", str(tmp_path / "e.json")])
+
+    assert trained.exit_code == 0, trained.output
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "e.json").read_text())
+    assert report["folds"] == 3 and report["documents"] == 12
+    dm = report["per_code"]["decision_moment"]
+    assert dm["support"] > 50 and 0 <= dm["f1"] <= 1 and -1 <= dm["kappa"] <= 1
+    assert "decision_moment" in report["cue_tagger"]["per_code"]
+    assert [p["fraction"] for p in report["learning_curve"]] == [0.2, 0.4, 0.6, 0.8, 1.0]
+    assert set(report["confusion"]) >= {"decision_type", "identity"}
+    assert "3 folds by document" in result.output and "learning curve" in result.output

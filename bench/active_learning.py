@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="Folds for calibration and thresholds at each retraining (0: fixed 0.5).")
     p.add_argument("--diversity", type=float, default=0.5)
     p.add_argument("--strategies", default="uncertainty,random,rare",
-                   help="Comma-separated: uncertainty, random, rare, uncertainty_mean.")
+                   help="Comma-separated: uncertainty, random, rare, uncertainty_mean; modifiers _nodiv, _allsim, _modelsim (e.g. rare_nodiv).")
     p.add_argument("--rare-weight", type=float, default=0.5,
                    help="rare: weight of the rare-code probability against uncertainty.")
     p.add_argument("--reference", action="store_true", help="Also train on the whole pool (ceiling).")

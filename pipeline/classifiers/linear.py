@@ -145,6 +145,8 @@ class LinearGroupClassifier:
         folds = _folds(groups, self.cv)
         oof = np.zeros((len(y), len(classes)))
         for tr, te in folds:
+            if len(set(y[tr].tolist())) < 2:  # a fold with one class teaches nothing
+                continue
             model = self._lr(True).fit(X[tr], y[tr])
             oof[np.ix_(te, model.classes_)] = model.predict_proba(X[te])
         model = self._lr(True).fit(X, y)

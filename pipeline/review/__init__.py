@@ -10,9 +10,10 @@ from pipeline.review.queue import (
     code_thresholds,
     export_review,
     pick_for_review,
+    rare_code_priorities,
     unit_uncertainty,
     write_review_run,
 )
 
 __all__ = ["Uncertainty", "code_thresholds", "export_review", "pick_for_review",
-           "unit_uncertainty", "write_review_run"]
+           "rare_code_priorities", "unit_uncertainty", "write_review_run"]

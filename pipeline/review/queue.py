@@ -4,7 +4,9 @@ A model is most helped by the human decisions it could not make itself: the unit
 probabilities sit at its decision thresholds. :func:`pick_for_review` ranks units by that
 uncertainty and picks greedily, trading uncertainty off against similarity to the units already
 picked (so a budget of 50 is not spent on 50 near-identical turns), with at most a few units of
-one document in a row. :func:`export_review` writes the picks as a small run folder (only the
+one document in a row. :func:`rare_code_priorities` mixes in the probability of codes with few
+training examples: in the simulation on the annotated corpus (``pipeline.review.simulate``,
+bench/README.md) uncertainty alone taught the model no more than random picks, the mix did. :func:`export_review` writes the picks as a small run folder (only the
 picked segments, each with ``review_rank`` and ``uncertainty``) and hands it to the exchange
 exporters (.qdpx, .xlsx, .csv), so the review files are the same ones ``narratives export``
 writes, and come back through ``narratives import``.
@@ -55,6 +57,10 @@ log = logging.getLogger(__name__)
 #: a code whose own uncertainty reaches this level is shown to the reviewer even where the
 #: tagger did not assign it (p within half the distance of its threshold, e.g. 0.25-0.75 at 0.5)
 REVIEW_LEVEL = 0.5
+#: the runner-up of a single-choice group is shown where it trails the best code by at most 0.2
+PAIR_LEVEL = 0.8
+#: at most this many not-assigned codes are shown per unit (the most uncertain ones)
+MAX_EXTRA_CODES = 3
 FORMATS = ("qdpx", "xlsx", "csv")
 
 
@@ -112,7 +118,7 @@ def _group_uncertainty(group: Group, scores: Mapping[str, Any],
     codes = []
     if u_none >= REVIEW_LEVEL and u_none > 0:
         codes.append(c1)
-    if u_pair >= REVIEW_LEVEL:
+    if u_pair >= PAIR_LEVEL:
         codes += [c for c in (c1, ranked[1][1]) if c not in codes]
     return max(u_none, u_pair), codes
 
@@ -188,7 +194,8 @@ def pick_for_review(segments: Sequence[Mapping[str, Any]], codebook: Codebook, b
                     seed: int = 0, *, thresholds: Mapping[str, float] | None = None,
                     vectors: Any = None, max_run: int | None = 3,
                     priorities: Sequence[float] | None = None,
-                    combine: str = "max") -> list[tuple[Mapping[str, Any], float]]:
+                    combine: str = "max",
+                    min_similarity: float = 0.3) -> list[tuple[Mapping[str, Any], float]]:
     """The ``budget`` units most worth reviewing, best first, with their uncertainty.
 
     ``segments``: run segments (dicts with ``text``, ``scores``, ``doc_id``, ``role``...).
@@ -197,8 +204,12 @@ def pick_for_review(segments: Sequence[Mapping[str, Any]], codebook: Codebook, b
     Greedy selection (maximal marginal relevance): each step takes the unit with the highest
     ``(1 - diversity) * uncertainty - diversity * s``, where ``s`` is its largest cosine
     similarity to a unit already picked (TF-IDF of the unit texts, or the rows of ``vectors``,
-    e.g. the model's feature vectors, aligned with ``segments``). ``diversity=0`` is pure
-    uncertainty order; a unit identical to a picked one loses ``diversity`` outright. After
+    e.g. the model's feature vectors, aligned with ``segments``), counted above
+    ``min_similarity`` only: ``s = max(0, (cos - m) / (1 - m))``. Units on the same topic share
+    words without being redundant; penalising all similarity pushed the picks towards short, odd
+    units and taught the model less in the simulation (``pipeline.review.simulate``), so only
+    near-duplicates pay. ``diversity=0`` is pure uncertainty order; a unit identical to a picked
+    one loses ``diversity`` outright. After
     ``max_run`` picks in a row from one document, the next comes from another one (while any is
     left; ``None`` switches this off). Ties go to the higher mean uncertainty over groups, then
     to a fixed order drawn from ``seed``: the same input gives the same picks.
@@ -211,6 +222,8 @@ def pick_for_review(segments: Sequence[Mapping[str, Any]], codebook: Codebook, b
     """
     if not 0.0 <= diversity <= 1.0:
         raise ValueError(f"diversity must be between 0 and 1; got {diversity}")
+    if not 0.0 <= min_similarity < 1.0:
+        raise ValueError(f"min_similarity must be in [0, 1); got {min_similarity}")
     if combine not in ("max", "mean"):
         raise ValueError(f"combine must be 'max' or 'mean'; got {combine!r}")
     excluded = set(exclude_roles or ())
@@ -252,8 +265,44 @@ def pick_for_review(segments: Sequence[Mapping[str, Any]], codebook: Codebook, b
         alive[j] = False
         if X is not None:
             sims = np.asarray((X @ X[j].T).todense()).ravel()
+            sims = np.clip((sims - min_similarity) / (1.0 - min_similarity), 0.0, None)
             np.maximum(maxsim, sims, out=maxsim)
     return [(segments[keep[j]], float(u[j])) for j in picks]
+
+
+def rare_code_priorities(segments: Sequence[Mapping[str, Any]], codebook: Codebook, weight: float,
+                         counts: Mapping[str, int] | None = None,
+                         thresholds: Mapping[str, float] | None = None,
+                         untrained: Iterable[str] = (),
+                         stand_in: Sequence[Mapping[str, float]] | None = None) -> list[float]:
+    """Review priorities that also seek examples of rare codes, for ``pick_for_review``.
+
+    ``(1 - weight) * uncertainty + weight * max over codes of rarity * probability``, where a
+    code's rarity is ``1 / sqrt(1 + n)`` for ``n`` training examples (``counts``, e.g. the model
+    card's; missing: 0), scaled so that the rarest code counts 1. Uncertainty alone keeps asking
+    about the boundaries of the codes the model already knows; where most codes are rare, what
+    the model lacks is positive examples of them (see ``pipeline.review.simulate`` and
+    bench/README.md). A code the model cannot score (``untrained``: too few examples)
+    has probability 0 everywhere; ``stand_in`` (aligned with ``segments``, e.g. the cue tagger's
+    scores) gives it a probability.
+    """
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"weight must be between 0 and 1; got {weight}")
+    counts = counts or {}
+    rarity = {c: 1.0 / float(np.sqrt(1.0 + max(0, int(counts.get(c, 0))))) for c in codebook.code_ids}
+    top = max(rarity.values(), default=1.0) or 1.0
+    untrained = [c for c in untrained if c in rarity]
+    out = []
+    for k, seg in enumerate(segments):
+        scores = seg.get("scores") or {}
+        u = unit_uncertainty(scores, codebook, thresholds).value if weight < 1 else 0.0
+        p = {c: _score(scores, c) for c in codebook.code_ids}
+        if stand_in is not None:
+            for c in untrained:
+                p[c] = _score(stand_in[k], c)
+        r = max((p[c] * rarity[c] / top for c in codebook.code_ids), default=0.0)
+        out.append((1.0 - weight) * u + weight * r)
+    return out
 
 
 # -- run folders ----------------------------------------------------------------------------------
@@ -271,8 +320,8 @@ def load_segments(run_dir: str | Path) -> list[dict[str, Any]]:
         raise InputError(path, str(e).removeprefix(f"{path}: ")) from None
 
 
-def run_thresholds(run_dir: str | Path) -> dict[str, float] | None:
-    """The tuned thresholds of the model that coded a run (from its card), if it is at hand."""
+def run_model_card(run_dir: str | Path) -> dict[str, Any] | None:
+    """The card (model.json) of the model that coded a run, if the run names one that is at hand."""
     report_path = Path(run_dir) / "report.json"
     try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
@@ -287,7 +336,13 @@ def run_thresholds(run_dir: str | Path) -> dict[str, float] | None:
     except (OSError, ValueError):
         log.info("model %s of the run is not at hand: thresholds from the codebook", model)
         return None
-    th = card.get("thresholds")
+    return card if isinstance(card, dict) else None
+
+
+def run_thresholds(run_dir: str | Path) -> dict[str, float] | None:
+    """The tuned thresholds of the model that coded a run (from its card), if it is at hand."""
+    card = run_model_card(run_dir)
+    th = (card or {}).get("thresholds")
     return {str(k): float(v) for k, v in th.items()} if isinstance(th, dict) else None
 
 
@@ -340,13 +395,23 @@ def rescore_segments(model: Any, items: Sequence[dict[str, Any]], segments: Sequ
 
 def model_evidence(model: Any, items: Sequence[dict[str, Any]],
                    codes: Sequence[Sequence[str]]) -> list[dict[str, list[dict[str, Any]]]]:
-    """The model's evidence for the given codes of a few units (the picks)."""
+    """The model's evidence for the given codes of a few units (the picks); a code the model
+    cannot explain (one it has no classifier for) gets none."""
     from pipeline.classifiers.base import as_unit_docs
 
     if not items:
         return []
     docs, _ = as_unit_docs(model.nlp, list(items))
-    return model.explain_docs(docs, [list(c) for c in codes])
+    out = []
+    for doc, wanted in zip(docs, codes):
+        evidence: dict[str, list[dict[str, Any]]] = {}
+        for code in wanted:
+            try:
+                evidence.update(model.explain_docs([doc], [[code]])[0])
+            except (KeyError, ValueError, IndexError):
+                evidence[code] = []
+        out.append(evidence)
+    return out
 
 
 def review_segment(segment: Mapping[str, Any], rank: int, uncertainty: Uncertainty,
@@ -356,7 +421,7 @@ def review_segment(segment: Mapping[str, Any], rank: int, uncertainty: Uncertain
     with ``review_rank``, ``uncertainty``, ``review_codes`` and the tagger's ``assigned_codes``."""
     known = set(codebook.code_ids)
     assigned = [c for c in (segment.get("codes") or [])]
-    extra = [c for c in uncertainty.codes if c not in assigned and c in known]
+    extra = [c for c in uncertainty.codes if c not in assigned and c in known][:MAX_EXTRA_CODES]
     rec = dict(segment)
     scores = segment.get("scores") or {}
     evidence = {k: list(v) for k, v in (segment.get("evidence") or {}).items()}

@@ -9,12 +9,16 @@ on everything reviewed so far, and scored on the test set (Cohen's kappa per cod
 codes with test support, and for ``decision_moment`` alone).
 
 Strategies: ``random``; ``uncertainty`` (:func:`pipeline.review.queue.pick_for_review` on the
-current model's scores, its tuned thresholds and its feature vectors for the diversity term:
-what ``narratives review`` does); ``uncertainty_mean`` (the same with the mean over groups
-instead of the maximum); ``rare`` (ranked by a mix of uncertainty and the predicted probability
-of codes that are still rare in the reviewed set, with the cue tagger's score standing in for
-codes the model cannot score yet: a remedy for class imbalance, where uncertainty alone keeps
-asking about the boundaries of the codes the model already has).
+current model's scores and tuned thresholds, diversity over the TF-IDF of the unit texts: what
+``narratives review --rare-weight 0`` does); ``uncertainty_mean`` (the same with the mean over
+groups instead of the maximum); ``rare`` (ranked by
+:func:`pipeline.review.queue.rare_code_priorities`, a mix of uncertainty and the predicted
+probability of codes that are still rare in the reviewed set, with the cue tagger's score standing
+in for codes the model cannot score yet: a remedy for class imbalance, where uncertainty alone
+keeps asking about the boundaries of the codes the model already has; what ``narratives review``
+does by default). Modifiers: ``_nodiv`` (diversity 0), ``_modelsim`` (similarity over the
+model's feature vectors), ``_allsim`` (all similarity penalised, not only near-duplicates),
+e.g. ``rare_nodiv``.
 
 All strategies of a seed start from the same seed set and share its first model. Unit Docs and
 feature rows (the slow part: spaCy and the cue matcher) are computed once for the whole corpus.
@@ -34,7 +38,7 @@ import numpy as np
 from pipeline.classifiers.sklearn_backend import SklearnCodeModel
 from pipeline.codebook import Codebook
 from pipeline.evaluation.metrics import summarise
-from pipeline.review.queue import pick_for_review, unit_uncertainty
+from pipeline.review.queue import pick_for_review, rare_code_priorities
 from pipeline.training.data import AnnotatedUnit
 
 log = logging.getLogger(__name__)
@@ -146,43 +150,23 @@ def _segments(corpus: Corpus, pool: Sequence[int], scores: Sequence[dict[str, fl
             for i, s in zip(pool, scores)]
 
 
-def rare_priorities(segments: Sequence[dict[str, Any]], codebook: Codebook, thresholds: dict[str, float],
-                    labelled_counts: Counter, weight: float, untrained: set[str] | frozenset = frozenset(),
-                    cue_scores: Sequence[dict[str, float]] | None = None) -> list[float]:
-    """(1 - weight) * uncertainty + weight * the largest rarity-weighted probability of a code.
-
-    A code's rarity is 1 / sqrt(1 + its reviewed positives), scaled so the rarest code counts 1:
-    units likely to hold a code with few examples so far move up the queue. A code the model has
-    no classifier for yet (too few positives) has probability 0 everywhere, so uncertainty can
-    never ask for it: there the cue tagger's score stands in (``cue_scores``, aligned).
-    """
-    rarity = {c: 1.0 / np.sqrt(1.0 + labelled_counts.get(c, 0)) for c in codebook.code_ids}
-    top = max(rarity.values()) or 1.0
-    out = []
-    for k, s in enumerate(segments):
-        u = unit_uncertainty(s["scores"], codebook, thresholds).value
-        p = dict(s["scores"])
-        if cue_scores is not None:
-            for c in untrained:
-                p[c] = float(cue_scores[k].get(c, 0.0))
-        r = max((float(p.get(c, 0.0)) * rarity[c] / top for c in codebook.code_ids), default=0.0)
-        out.append((1.0 - weight) * u + weight * r)
-    return out
+MODIFIERS = {"_nodiv": "nodiv", "_modelsim": "modelsim", "_allsim": "allsim"}
 
 
 def parse_strategy(strategy: str) -> tuple[str, dict[str, Any]]:
-    """A strategy name and its modifiers: ``_nodiv`` (diversity 0), ``_text`` (similarity over the
-    TF-IDF of the unit texts instead of the model's feature vectors), e.g. ``rare_nodiv``."""
+    """A strategy name and its modifiers: ``_nodiv`` (diversity 0), ``_modelsim`` (similarity over
+    the model's feature vectors instead of the TF-IDF of the unit texts), ``_allsim`` (every bit of
+    similarity counts, not only near-duplicates: ``min_similarity=0``), e.g. ``rare_nodiv``."""
     base, opts = strategy, {}
-    for suffix, key in (("_nodiv", "nodiv"), ("_text", "text")):
-        if base.endswith(suffix):
-            base, opts[key] = base[: -len(suffix)], True
-    for suffix, key in (("_nodiv", "nodiv"), ("_text", "text")):  # either order
-        if base.endswith(suffix):
-            base, opts[key] = base[: -len(suffix)], True
+    changed = True
+    while changed:
+        changed = False
+        for suffix, key in MODIFIERS.items():
+            if base.endswith(suffix):
+                base, opts[key], changed = base[: -len(suffix)], True, True
     if base not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}, "
-                         "optionally with _nodiv and/or _text")
+                         f"optionally with {' and/or '.join(MODIFIERS)}")
     return base, opts
 
 
@@ -197,19 +181,21 @@ def pick(strategy: str, model: SklearnCodeModel, corpus: Corpus, pool: list[int]
         return [pool[i] for i in sorted(rng.choice(len(pool), size=n, replace=False))]
     docs = [corpus.docs[i] for i in pool]
     scores = model.predict_proba_docs(docs)
-    vectors = None if opts.get("text") else model._matrix(docs)  # None: text TF-IDF
+    vectors = model._matrix(docs) if opts.get("modelsim") else None  # None: text TF-IDF
     segments = _segments(corpus, pool, scores)
     priorities = None
     if base == "rare":
         trained = {c for clf in model.groups.values() for c in clf.classes_}
         untrained = set(corpus.codebook.code_ids) - trained
-        priorities = rare_priorities(segments, corpus.codebook, model.thresholds, labelled_counts,
-                                     cfg.rare_weight, untrained, [corpus.cue_scores[i] for i in pool])
+        priorities = rare_code_priorities(segments, corpus.codebook, cfg.rare_weight, labelled_counts,
+                                          model.thresholds, untrained,
+                                          [corpus.cue_scores[i] for i in pool])
     diversity = 0.0 if opts.get("nodiv") else cfg.diversity
     picks = pick_for_review(segments, corpus.codebook, n, diversity, exclude_roles=(),
                             seed=seed, thresholds=model.thresholds, vectors=vectors,
                             priorities=priorities,
-                            combine="mean" if base == "uncertainty_mean" else "max")
+                            combine="mean" if base == "uncertainty_mean" else "max",
+                            min_similarity=0.0 if opts.get("allsim") else 0.3)
     return [int(s["index"]) for s, _ in picks]
 
 
@@ -374,7 +360,7 @@ def format_table(result: dict[str, Any]) -> str:
                 line += f"  {'':>4s}{c[a]:5.3f} {c[b]:5.3f}"
             lines.append(line)
         lines.append("")
-    for key, t in result["targets"].items():
+    for t in result["targets"].values():
         units = ", ".join(f"{s}: {v if v is not None else 'not reached'}" for s, v in t["units"].items())
         lines.append(f"units to reach {t['meaning']} ({t['target']:.3f}): {units}")
     if "reference" in result:

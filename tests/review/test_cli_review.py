@@ -112,6 +112,18 @@ def test_reviewed_sheet_comes_back_through_import(cli, real_run, tmp_path):
     assert all(u["codes"] for u in imported)
 
 
+def test_pure_uncertainty_order(cli, real_run, tmp_path):
+    out = tmp_path / "u.csv"
+    result = cli.invoke(app, ["review", str(real_run), "-n", "5", "-o", str(out), "--rare-weight", "0",
+                              "--diversity", "0"])
+    assert result.exit_code == 0, result.output
+    first = {}
+    for r in _csv_rows(out):
+        first.setdefault(int(r["review_rank"]), float(r["uncertainty"]))
+    values = [first[k] for k in sorted(first)]
+    assert values == sorted(values, reverse=True)  # no diversity, no rare codes: most uncertain first
+
+
 def test_budget_larger_than_the_run_takes_every_respondent_unit(cli, real_run, tmp_path):
     out = tmp_path / "all.csv"
     result = cli.invoke(app, ["review", str(real_run), "--budget", "500", "-o", str(out)])

@@ -121,6 +121,20 @@ def test_explicit_vectors_drive_similarity(default_codebook):
     assert picks[1][0]["text"] in {"tekst 3", "tekst 4", "tekst 5"}
 
 
+def test_only_near_duplicates_pay_for_similarity(default_codebook):
+    t = t_of(default_codebook, "decision_moment")
+    above = t + 0.1 * (1 - t)  # closeness 0.9
+    pool = [seg("a", "A", {"decision_moment": t}), seg("b", "B", {"decision_moment": t}),
+            seg("c", "C", {"decision_moment": above})]
+    vectors = np.array([[1, 0, 0], [0.2, 0.98, 0], [0, 0, 1]])  # A and B: cosine 0.2, same topic
+
+    floor = pick_for_review(pool, default_codebook, 2, diversity=0.5, vectors=vectors)
+    every = pick_for_review(pool, default_codebook, 2, diversity=0.5, vectors=vectors, min_similarity=0.0)
+
+    assert {s["text"] for s, _ in floor} == {"A", "B"}
+    assert "C" in {s["text"] for s, _ in every}
+
+
 def test_at_most_a_few_units_of_one_document_in_a_row(default_codebook):
     t = t_of(default_codebook, "decision_moment")
     pool = [seg("a", f"Ik besloot iets anders {i}.", {"decision_moment": t}, start=i * 100) for i in range(6)]
@@ -171,3 +185,24 @@ def test_interviewer_turns_are_excluded(default_codebook):
 def test_bad_diversity_is_refused(default_codebook):
     with pytest.raises(ValueError):
         pick_for_review(_pool_with_duplicates(default_codebook), default_codebook, 2, diversity=1.5)
+
+
+def test_rare_code_priorities_seek_codes_with_few_examples(default_codebook):
+    from pipeline.review.queue import rare_code_priorities
+
+    common = seg("a", "Ik besloot te bellen.", {"decision_moment": 0.9})
+    rare = seg("b", "Ik kijk naar de hele mens.", {"identity.holistic": 0.9})
+    counts = {"decision_moment": 900, "identity.holistic": 3}
+
+    pr = rare_code_priorities([common, rare], default_codebook, 1.0, counts)
+    assert pr[1] > pr[0]
+    assert rare_code_priorities([common, rare], default_codebook, 0.0, counts) == [
+        unit_uncertainty(s["scores"], default_codebook).value for s in (common, rare)]
+    # a code the model cannot score yet gets a stand-in probability (e.g. the cue tagger's)
+    blank = seg("c", "Ik kijk naar de hele mens.", {})
+    stand_in = rare_code_priorities([blank], default_codebook, 1.0, counts, untrained=["identity.holistic"],
+                                    stand_in=[{"identity.holistic": 0.8}])
+    assert stand_in[0] == pytest.approx(0.8 / 2)  # rarity 1/sqrt(1 + 3), the rarest codes (0 examples) count 1
+    picks = pick_for_review([common, rare], default_codebook, 1, diversity=0.0,
+                            priorities=rare_code_priorities([common, rare], default_codebook, 0.5, counts))
+    assert picks[0][0] is rare

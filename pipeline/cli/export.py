@@ -7,9 +7,7 @@ from pathlib import Path
 import typer
 
 from pipeline.cli.main import app
-from pipeline.cli.options import user_errors
-
-FORMATS = ("qdpx", "xlsx", "csv")
+from pipeline.cli.options import export_format, user_errors
 
 
 @app.command("export")
@@ -43,17 +41,9 @@ def export_command(
       narratives export out --format csv --output review.csv --codebook configs/codebooks/ses.yaml
     """
     from pipeline.codebook import load_codebook
-    from pipeline.errors import ConfigError
 
     with user_errors():
-        fmt = (format or output.suffix.lstrip(".")).lower()
-        if fmt not in FORMATS:
-            raise ConfigError("--format", "format", f"one of {', '.join(FORMATS)}; got {fmt!r}")
-        if not output.suffix:
-            output = output.with_suffix(f".{fmt}")
-        elif output.suffix.lower() != f".{fmt}":
-            raise ConfigError("--output", "output", f"a file name ending in .{fmt} for --format "
-                                                    f"{fmt}; got {output.name}")
+        fmt, output = export_format(format, output)
         cb = load_codebook(codebook)
         group_list = [g.strip() for g in groups.split(",") if g.strip()] if groups else None
         if fmt == "qdpx":

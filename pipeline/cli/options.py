@@ -32,3 +32,21 @@ def user_errors() -> Iterator[None]:
     except PipelineError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
+
+
+EXPORT_FORMATS = ("qdpx", "xlsx", "csv")
+
+
+def export_format(format: str | None, output: Path) -> tuple[str, Path]:
+    """The export format (given, or from the output's suffix) and the output path with it."""
+    from pipeline.errors import ConfigError
+
+    fmt = (format or output.suffix.lstrip(".")).lower()
+    if fmt not in EXPORT_FORMATS:
+        raise ConfigError("--format", "format", f"one of {', '.join(EXPORT_FORMATS)}; got {fmt!r}")
+    if not output.suffix:
+        return fmt, output.with_suffix(f".{fmt}")
+    if output.suffix.lower() != f".{fmt}":
+        raise ConfigError("--output", "output", f"a file name ending in .{fmt} for --format "
+                                                f"{fmt}; got {output.name}")
+    return fmt, output

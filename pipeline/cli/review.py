@@ -7,9 +7,8 @@ from pathlib import Path
 import typer
 
 from pipeline.cli.main import app
-from pipeline.cli.options import user_errors
+from pipeline.cli.options import export_format, user_errors
 
-FORMATS = ("qdpx", "xlsx", "csv")
 DEFAULT_CODEBOOK = Path("configs/codebooks/default.yaml")
 
 
@@ -58,7 +57,6 @@ def review_command(
       narratives review out -n 30 -o review.csv --diversity 0.8
     """
     from pipeline.codebook import load_codebook
-    from pipeline.errors import ConfigError
     from pipeline.review.queue import (
         export_review,
         load_segments,
@@ -72,14 +70,7 @@ def review_command(
     )
 
     with user_errors():
-        fmt = (format or output.suffix.lstrip(".")).lower()
-        if fmt not in FORMATS:
-            raise ConfigError("--format", "format", f"one of {', '.join(FORMATS)}; got {fmt!r}")
-        if not output.suffix:
-            output = output.with_suffix(f".{fmt}")
-        elif output.suffix.lower() != f".{fmt}":
-            raise ConfigError("--output", "output", f"a file name ending in .{fmt} for --format "
-                                                    f"{fmt}; got {output.name}")
+        fmt, output = export_format(format, output)
         segments = load_segments(run_dir)
         trained = None
         if model is not None:

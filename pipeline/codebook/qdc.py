@@ -72,7 +72,8 @@ def codes_element(cb: Codebook, ns: str, with_meta: bool = True) -> etree._Eleme
         for c in g.codes:
             by_parent.setdefault(c.parent if c.parent in g.code_ids else None, []).append(c)
 
-        def add(parent_el: etree._Element, parent_id: str | None) -> None:
+        def add(parent_el: etree._Element, parent_id: str | None,
+                by_parent: dict[str | None, list[Code]] = by_parent) -> None:
             for c in by_parent.get(parent_id, []):
                 attrs = {"guid": code_guid(cb.id, c.id), "name": c.label, "isCodable": "true"}
                 if c.color:

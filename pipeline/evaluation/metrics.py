@@ -41,8 +41,8 @@ def group_confusion(gold: list[set[str]], pred: list[set[str]], codebook: Codebo
             continue
         labels = [*g.code_ids, "none"]
 
-        def pick(codes: set[str]) -> str:
-            return next((c for c in g.code_ids if c in codes), "none")
+        def pick(codes: set[str], ids: list[str] = g.code_ids) -> str:
+            return next((c for c in ids if c in codes), "none")
 
         y = [pick(s) for s in gold]
         p = [pick(s) for s in pred]

@@ -391,7 +391,7 @@ def units_from_codings(documents: dict[str, tuple[str, str]], codings: list[Codi
                     assigned.setdefault(i, []).append(c)
             outside += len(loose)
             suffix = f"@{coder}" if len(coders_total) > 1 else ""
-            for i, seg in enumerate(segments):
+            for i in range(len(segments)):
                 if i not in assigned and not include_uncoded:
                     continue
                 units.append(_unit(f"{doc_id}:{i}{suffix}", doc_id, document.kind, segments, i,

@@ -66,7 +66,7 @@ def two_coders(tmp_path: Path, repo_root: Path) -> tuple[Path, Path, list, list]
 
 
 def test_two_projects_give_kappa_per_code(two_coders, tmp_path):
-    a, b, model, human = two_coders
+    a, b, _model, _human = two_coders
 
     result = CliRunner().invoke(app, ["agreement", str(a), str(b), "--output", str(tmp_path / "k.json")])
 

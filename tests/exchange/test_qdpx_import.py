@@ -37,10 +37,12 @@ def _foreign_project() -> dict[str, str | bytes]:
     c = text1.index("Achteraf")
     d = text1.index("Wel grappig.") + len("Wel grappig.")
     e = text1.index("Wel grappig.")
-    sel = lambda g, s, t, inner: (f'<PlainTextSelection guid="{{{g}}}" startPosition="{s}" '
-                                  f'endPosition="{t}" creatingUser="{{{USER}}}">{inner}</PlainTextSelection>')
-    coding = lambda g, code: (f'<Coding guid="{g}" creatingUser="{{{USER}}}">'
-                              f'<CodeRef targetGUID="{{{code}}}"/></Coding>')
+    def sel(g, s, t, inner):
+        return (f'<PlainTextSelection guid="{{{g}}}" startPosition="{s}" '
+                                      f'endPosition="{t}" creatingUser="{{{USER}}}">{inner}</PlainTextSelection>')
+    def coding(g, code):
+        return (f'<Coding guid="{g}" creatingUser="{{{USER}}}">'
+                                  f'<CodeRef targetGUID="{{{code}}}"/></Coding>')
     xml = f"""<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="urn:QDA-XML:project:1.0" name="Trial" origin="ATLAS.ti 23">
   <Users><User guid="{USER.lower()}" name="Anna"/></Users>

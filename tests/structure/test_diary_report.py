@@ -46,7 +46,7 @@ def test_keyword_diary_entries_and_sections():
 
 
 def test_prose_diary_sections_from_how_paragraphs_open():
-    doc, units = structure_document(Document("d", "d.txt", PROSE_DIARY, kind="diary"))
+    _doc, units = structure_document(Document("d", "d.txt", PROSE_DIARY, kind="diary"))
 
     day1 = [u.section for u in units if u.entry == "Dag 1"]
     assert day1 == ["situatie", "besluit", "reflectie"]

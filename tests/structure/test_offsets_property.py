@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,5 +49,5 @@ def test_units_point_into_the_final_text(text, kind, max_chars):
         assert u.text == u.text.strip() or u.text.strip()
     starts = [u.start for u in units]
     assert starts == sorted(starts)
-    for a, b in zip(units, units[1:]):
+    for a, b in itertools.pairwise(units):
         assert a.end <= b.start

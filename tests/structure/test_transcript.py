@@ -59,7 +59,7 @@ def test_continuation_lines_and_preamble():
             "R: Ik heb gebeld.\n\nDaarna heb ik het met mijn collega besproken.\n"
             "I: Oké.\n")
 
-    doc, units = _turns(text)
+    _doc, units = _turns(text)
 
     speakers = [u.speaker for u in units]
     assert speakers == [None, None, "I", "R", "I"]

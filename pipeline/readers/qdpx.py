@@ -20,7 +20,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from pipeline.errors import InputError
-from pipeline.model import Document
+from pipeline.model import DOCUMENT_KINDS, Document
 
 from .common import ReaderConfig, base_metadata, doc_id_base, open_zip, read_bytes
 
@@ -51,7 +51,10 @@ def read_qdpx(path: Path, config: ReaderConfig, root: Path | None) -> list[Docum
         metadata.update(qdpx_guid=source.guid, name=source.name, normalised="minimal")
         if source.variables:
             metadata["variables"] = source.variables
-        documents.append(Document(f"{base}#{label}", str(path), source.text, metadata=metadata))
+        # A project exported by this pipeline says each source's kind; keep it instead of guessing.
+        kind = str(source.variables.get("kind", "")).lower() if source.variables else ""
+        documents.append(Document(f"{base}#{label}", str(path), source.text,
+                                  kind=kind if kind in DOCUMENT_KINDS else None, metadata=metadata))
     return documents
 
 

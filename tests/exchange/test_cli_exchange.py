@@ -132,3 +132,16 @@ def test_clear_errors_and_help(real_run, cli, tmp_path) -> None:
     for command in ("export", "import"):
         result = cli.invoke(app, [command, "--help"])
         assert result.exit_code == 0 and "Examples" in result.output
+
+
+def test_a_run_on_an_exported_project_keeps_each_source_kind(real_run, cli, tmp_path) -> None:
+    from pipeline.readers import read_file
+
+    project = tmp_path / "p.qdpx"
+    assert cli.invoke(app, ["export", str(real_run), "--output", str(project), "--codebook", CODEBOOK]).exit_code == 0
+    kinds = {json.loads(line)["doc_id"]: json.loads(line)["kind"]
+             for line in (real_run / "documents.jsonl").read_text(encoding="utf-8").splitlines()}
+
+    read_back = {d.metadata["name"]: d.kind for d in read_file(project)}
+
+    assert sorted(read_back.values()) == sorted(kinds.values())

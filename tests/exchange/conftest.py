@@ -3,10 +3,7 @@ the default codebook, and a builder for .qdpx archives in the style of other too
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -82,17 +79,3 @@ def run_dir(tmp_path: Path) -> Path:
     return write_run(tmp_path / "run")
 
 
-@pytest.fixture
-def write_qdpx(tmp_path: Path) -> Callable[..., Path]:
-    """A .qdpx from {member name: bytes or str}; returns its path."""
-
-    def build(members: dict[str, bytes | str], name: str = "project.qdpx") -> Path:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for member, content in members.items():
-                archive.writestr(member, content.encode() if isinstance(content, str) else content)
-        path = tmp_path / name
-        path.write_bytes(buffer.getvalue())
-        return path
-
-    return build

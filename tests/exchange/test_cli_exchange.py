@@ -30,26 +30,9 @@ Situatie: Geen nieuws.
 
 
 @pytest.fixture(scope="module")
-def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One real run (reading, structure, spaCy, cue tagger): the slow part, done once."""
-    from pipeline.config import load_config
-    from pipeline.run import run
-
-    folder = tmp_path_factory.mktemp("corpus")
-    (folder / "interview_jw.txt").write_text(INTERVIEW, encoding="utf-8")
-    (folder / "dagboek_shv.txt").write_text(DIARY, encoding="utf-8")
-    out = folder / "out"
-    cwd = Path.cwd()
-    try:
-        import os
-
-        os.chdir(REPO)
-        summary = run([folder / "interview_jw.txt", folder / "dagboek_shv.txt"], out,
-                      load_config(None, []))
-    finally:
-        os.chdir(cwd)
-    assert not summary.failed
-    return out
+def real_run(make_run) -> Path:
+    """One real run (reading, structure, spaCy, the configured tagger): the slow part, done once."""
+    return make_run({"interview_jw.txt": INTERVIEW, "dagboek_shv.txt": DIARY})
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -107,17 +105,3 @@ def write_xlsx(tmp_path: Path) -> Callable[..., Path]:
     return build
 
 
-@pytest.fixture
-def write_qdpx(tmp_path: Path) -> Callable[..., Path]:
-    """A .qdpx from {member name: bytes or str}; returns its path."""
-
-    def build(members: dict[str, bytes | str], name: str = "project.qdpx") -> Path:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for member, content in members.items():
-                archive.writestr(member, content.encode() if isinstance(content, str) else content)
-        path = tmp_path / name
-        path.write_bytes(buffer.getvalue())
-        return path
-
-    return build

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import zipfile
 from pathlib import Path
 
@@ -36,22 +35,8 @@ Respondent: Die vond het prima, als ik het maar goed registreerde in het systeem
 
 
 @pytest.fixture(scope="module")
-def real_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipeline.config import load_config
-    from pipeline.run import run
-
-    folder = tmp_path_factory.mktemp("review_corpus")
-    (folder / "interview_a.txt").write_text(INTERVIEW_A, encoding="utf-8")
-    (folder / "interview_b.txt").write_text(INTERVIEW_B, encoding="utf-8")
-    out = folder / "out"
-    cwd = Path.cwd()
-    try:
-        os.chdir(REPO)
-        summary = run([folder / "interview_a.txt", folder / "interview_b.txt"], out, load_config(None, []))
-    finally:
-        os.chdir(cwd)
-    assert not summary.failed
-    return out
+def real_run(make_run) -> Path:
+    return make_run({"interview_a.txt": INTERVIEW_A, "interview_b.txt": INTERVIEW_B}, "review_corpus")
 
 
 @pytest.fixture(scope="module")

@@ -44,6 +44,7 @@ class CueTagger:
         # Single-lemma cues are most cues: a dictionary lookup per token is much faster than a
         # Matcher pattern each (measured: matching was half the run time on the demo corpus).
         self.lemma_cues: dict[str, list[str]] = {}
+        self.section_cues: dict[str, list[str]] = {}
         for code in codebook.codes:
             for cue in code.cues:
                 key = f"{code.id}::{cue.id}"
@@ -51,6 +52,9 @@ class CueTagger:
                 if cue.lemmas:
                     for lemma in {w.lower() for w in cue.lemmas}:
                         self.lemma_cues.setdefault(lemma, []).append(key)
+                elif cue.sections:
+                    for section in cue.sections:
+                        self.section_cues.setdefault(section, []).append(key)
                 elif cue.phrases:
                     self.phrases.add(key, [self.nlp.make_doc(p) for p in cue.phrases])
                 elif cue.pattern:
@@ -92,6 +96,12 @@ class CueTagger:
             evidence.setdefault(code, []).append(
                 {"source": "cue", "rule": cue_id, "text": span.text, "start": span.start_char,
                  "end": span.end_char, "weight": weight})
+        section = str((doc._.unit or {}).get("section") or "").lower()
+        for key in self.section_cues.get(section, ()):
+            code, cue_id, weight = self.cue_info[key]
+            remaining[code] = remaining.get(code, 1.0) * (1.0 - weight)
+            evidence.setdefault(code, []).append(
+                {"source": "cue", "rule": cue_id, "text": f"section: {section}", "weight": weight})
         for code, rest in remaining.items():
             scores[code] = round(1.0 - rest, 4)
         return scores, evidence
@@ -105,7 +115,7 @@ class CueTagger:
         doc._.evidence = {c: evidence.get(c, []) for c in codes}
         doc.spans[SPAN_KEY] = [
             Span(doc, *_token_bounds(doc, e["start"], e["end"]), label=code)
-            for code, items in evidence.items() for e in items
+            for code, items in evidence.items() for e in items if "start" in e
         ]
         return doc
 

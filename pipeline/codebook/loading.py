@@ -19,7 +19,7 @@ _GROUP_KEYS = {"id", "label", "kind", "unit", "requires", "optional", "profile",
                "threshold", "codes"}
 _CODE_KEYS = {"id", "label", "definition", "include", "exclude", "examples", "cues", "parent",
               "color"}
-_CUE_KEYS = {"id", "weight", "lemmas", "phrases", "pattern"}
+_CUE_KEYS = {"id", "weight", "lemmas", "phrases", "pattern", "sections"}
 _MATCHER_KEYS = {"LEMMA", "LOWER", "ORTH", "TEXT", "OP", "IS_PUNCT", "IS_DIGIT", "LENGTH", "NORM",
                  "POS", "TAG"}
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -59,9 +59,9 @@ class _Checker:
 
 def _cue(ck: _Checker, raw: Any, key: str) -> Cue:
     raw = ck.mapping(raw, key, _CUE_KEYS, {"id"})
-    kinds = [k for k in ("lemmas", "phrases", "pattern") if raw.get(k) is not None]
+    kinds = [k for k in ("lemmas", "phrases", "pattern", "sections") if raw.get(k) is not None]
     if len(kinds) != 1:
-        ck.fail(key, f"exactly one of lemmas, phrases or pattern; got {kinds or 'none'}")
+        ck.fail(key, f"exactly one of lemmas, phrases, pattern or sections; got {kinds or 'none'}")
     weight = raw.get("weight", 0.5)
     if not isinstance(weight, (int, float)) or not 0 < weight < 1:
         ck.fail(f"{key}.weight", f"a number between 0 and 1 (exclusive); got {weight!r}")
@@ -76,7 +76,9 @@ def _cue(ck: _Checker, raw: Any, key: str) -> Cue:
                             f"a Matcher attribute, one of {sorted(_MATCHER_KEYS)}")
     lemmas = ck.string_list(raw.get("lemmas"), f"{key}.lemmas") if "lemmas" in kinds else None
     phrases = ck.string_list(raw.get("phrases"), f"{key}.phrases") if "phrases" in kinds else None
-    return Cue(id=str(raw["id"]), weight=float(weight), lemmas=lemmas, phrases=phrases, pattern=pattern)
+    sections = ck.string_list(raw.get("sections"), f"{key}.sections") if "sections" in kinds else None
+    return Cue(id=str(raw["id"]), weight=float(weight), lemmas=lemmas, phrases=phrases,
+               pattern=pattern, sections=[x.lower() for x in sections] if sections else None)
 
 
 def _code(ck: _Checker, raw: Any, key: str, group_id: str) -> Code:

@@ -18,13 +18,15 @@ UNITS = ("segment", "sentence", "document")
 
 @dataclass
 class Cue:
-    """One cue rule: lemmas, phrases or a spaCy Matcher pattern, with a weight (0-1)."""
+    """One cue rule: lemmas, phrases, a spaCy Matcher pattern, or the diary sections a unit is
+    in (the section keyword is not part of a unit's text), with a weight (0-1)."""
 
     id: str
     weight: float
     lemmas: list[str] | None = None
     phrases: list[str] | None = None
     pattern: list[dict[str, Any]] | None = None
+    sections: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}

@@ -65,3 +65,17 @@ def test_to_disk_from_disk(nlp, tagger, tmp_path):
     text = "Ik heb toen gekozen voor het team."
 
     assert _doc(nlp, again, text).cats == _doc(nlp, tagger, text).cats
+
+
+def test_section_cue_fires_on_the_diary_section(nlp):
+    codebook = codebook_from_dict({"id": "s", "groups": [{"id": "decision_moment", "kind": "multi", "codes": [
+        {"id": "decision_moment", "cues": [{"id": "besluit-sectie", "weight": 0.6, "sections": ["Besluit"]}]}]}]})
+    tagger = CueTagger(nlp, "s", codebook)
+    in_section = next(make_unit_docs(nlp, ["Huisbezoek verplaatst."], [{"section": "besluit"}]))
+    elsewhere = next(make_unit_docs(nlp, ["Huisbezoek verplaatst."], [{"section": "situatie"}]))
+
+    tagged, untagged = tagger(nlp(in_section)), tagger(nlp(elsewhere))
+
+    assert tagged._.codes == ["decision_moment"]
+    assert tagged._.evidence["decision_moment"][0]["text"] == "section: besluit"
+    assert untagged._.codes == []

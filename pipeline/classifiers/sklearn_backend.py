@@ -37,9 +37,11 @@ class SklearnCodeModel(CodeModel):
     backend = "sklearn"
 
     def __init__(self, codebook: Codebook, nlp: Language | None = None, C: float = 16.0,
-                 cv: int = 3, min_df: int = 2, max_features: int = 60_000, seed: int = 0) -> None:
+                 cv: int = 3, min_df: int = 2, max_features: int = 60_000, seed: int = 0,
+                 char_ngrams: bool = False) -> None:
         super().__init__(codebook, nlp)
-        self.params = {"C": C, "cv": cv, "min_df": min_df, "max_features": max_features, "seed": seed}
+        self.params = {"C": C, "cv": cv, "min_df": min_df, "max_features": max_features, "seed": seed,
+                       "char_ngrams": char_ngrams}
         self.features = TfidfFeatures(min_df, max_features)
         self.groups: dict[str, LinearGroupClassifier] = {}
 
@@ -48,7 +50,7 @@ class SklearnCodeModel(CodeModel):
         rows = []
         for doc in docs:
             hits = [(code, cue) for code, cue, _, _ in self.cues.match(doc)]
-            rows.append(doc_features(doc, hits))
+            rows.append(doc_features(doc, hits, char_ngrams=self.params["char_ngrams"]))
         return rows
 
     def unit_docs(self, units: list[AnnotatedUnit]) -> list[Doc]:

@@ -23,6 +23,7 @@ def train_command(
     batch_size: int = typer.Option(None, "--batch-size", help="transformers: batch size."),
     max_length: int = typer.Option(None, "--max-length", help="transformers: maximum tokens per unit."),
     device: str = typer.Option(None, "--device", help="transformers: cpu or cuda (default: cuda when available)."),
+    char_ngrams: bool = typer.Option(False, "--char-ngrams", help="sklearn: add character 3-5-grams to the features (slower; no gain measured on corpora/annotated)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
 ) -> None:
     """Train a classifier for every code of a codebook.
@@ -43,6 +44,8 @@ def train_command(
         given = {"base_model": base_model, "epochs": epochs, "learning_rate": learning_rate,
                  "batch_size": batch_size, "max_length": max_length, "device": device}
         params.update({k: v for k, v in given.items() if v is not None})
+    if backend == "sklearn" and char_ngrams:
+        params["char_ngrams"] = True
     if cv is None:
         cv = 5 if backend == "sklearn" else 0
     with user_errors():

@@ -145,3 +145,12 @@ def test_reviewed_suggestions_only_teach_the_codes_they_judged(small_codebook, s
     assert factor.rows_per_code["factor.client"] == len(small_units) + 6
     assert factor.rows_per_code["factor.organisation"] == len(small_units)
     assert model.groups["decision_moment"].rows_per_code["decision_moment"] == len(small_units)
+
+
+def test_character_ngrams_are_an_option(small_codebook, small_units, nlp):
+    plain = SklearnCodeModel(small_codebook, nlp, cv=0, min_df=1).fit(small_units)
+    chars = SklearnCodeModel(small_codebook, nlp, cv=0, min_df=1, char_ngrams=True).fit(small_units)
+
+    assert not any(f.startswith("c=") for f in plain.features.vocabulary)
+    assert " bes" in {f[2:] for f in chars.features.vocabulary if f.startswith("c=")}
+    assert chars.predict(EXAMPLES[0][0]) == sorted(EXAMPLES[0][1], key=EXAMPLES[0][1].index)

@@ -155,17 +155,20 @@ def _iter_parts(parts: list[Path], kind: str) -> Iterator[dict[str, Any]]:
                 yield rec
 
 
-def _roots_for(paths: list[Path]) -> dict[Path, Path | None]:
-    """Each input file and the folder it was found under (for doc ids relative to it)."""
+def _inputs(paths: list[Path]) -> tuple[list[Path], list[Path], dict[Path, Path | None]]:
+    """Input files, skipped files, and the folder each file was found under (for doc ids
+    relative to it); one walk over each folder."""
+    files: list[Path] = []
+    skipped: list[Path] = []
     roots: dict[Path, Path | None] = {}
     for p in paths:
-        if p.is_dir():
-            files, _ = iter_input_files([p])
-            for f in files:
-                roots.setdefault(f, p)
-        else:
-            roots.setdefault(p, None)
-    return roots
+        found, passed = iter_input_files([p])
+        for f in found:
+            if f not in roots:
+                roots[f] = p if p.is_dir() else None
+                files.append(f)
+        skipped += [f for f in passed if f not in skipped]
+    return files, skipped, roots
 
 
 def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False,
@@ -175,8 +178,7 @@ def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False
 
     started = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    files, skipped = iter_input_files(paths)
-    roots = _roots_for(paths)
+    files, skipped, roots = _inputs([Path(p) for p in paths])
     summary = RunSummary(out_dir, skipped=[str(s) for s in skipped])
     for s in skipped:
         log.info("skipped (unknown file type): %s", s)

@@ -97,7 +97,8 @@ def write_qdc(cb: Codebook, path: str | Path, origin: str = "narratives") -> Non
         fh.write(data)
 
 
-def _split_meta(text: str | None) -> tuple[str, dict[str, Any] | None]:
+def split_meta(text: str | None) -> tuple[str, dict[str, Any] | None]:
+    """A Description without its ``[narratives]`` line, and that line's JSON (None if absent)."""
     text = text or ""
     idx = text.rfind(META_PREFIX)
     if idx == -1:
@@ -147,7 +148,7 @@ def codebook_from_codes(codes_el: Any, ns: str, source: str) -> Codebook:
     top: dict[str, Any] = {"id": _slug(Path(source).stem), "groups": []}
     loose: list[dict[str, Any]] = []
     for gel in codes_el.findall(q("Code")):
-        gtext, gmeta = _split_meta(gel.findtext(q("Description")))
+        gtext, gmeta = split_meta(gel.findtext(q("Description")))
         if gel.get("isCodable", "true") == "false" or gmeta is not None:
             group: dict[str, Any] = {"id": _slug(gel.get("name", "group")), "kind": "multi",
                                      "label": gel.get("name"), "description": gtext, "codes": []}
@@ -173,7 +174,7 @@ def codebook_from_codes(codes_el: Any, ns: str, source: str) -> Codebook:
 
 
 def _code_dict(cel: Any, q: Any, group_id: str) -> dict[str, Any]:
-    text, meta = _split_meta(cel.findtext(q("Description")))
+    text, meta = split_meta(cel.findtext(q("Description")))
     d: dict[str, Any] = {"label": cel.get("name"), **_parse_human(text)}
     if cel.get("color"):
         d["color"] = cel.get("color")

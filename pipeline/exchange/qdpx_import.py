@@ -19,7 +19,6 @@ Three layers:
 from __future__ import annotations
 
 import bisect
-import json
 import logging
 import re
 from collections import Counter
@@ -29,7 +28,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from pipeline.codebook import Codebook
-from pipeline.codebook.qdc import META_PREFIX, code_guid, codebook_from_codes
+from pipeline.codebook.qdc import code_guid, codebook_from_codes, split_meta
 from pipeline.errors import ConfigError, InputError, PipelineError
 from pipeline.model import DOCUMENT_KINDS, Document
 from pipeline.readers.qdpx import normalise_guid, read_project
@@ -187,25 +186,14 @@ def _collect_codes(parent: Element, path: list[str], info: CodebookInfo) -> None
         name = (el.get("name") or "").strip()
         desc_el = next(iter(_children(el, "Description")), None)
         desc = desc_el.text or "" if desc_el is not None else ""
-        text, meta_id = _meta_id(desc)
+        text, meta = split_meta(desc)
+        meta_id = meta.get("id") if isinstance(meta, dict) else None
+        meta_id = meta_id if isinstance(meta_id, str) else None
         g = normalise_guid(el.get("guid", ""))
         info.codes[g] = ProjectCode(g, name, [*path, name],
                                     (el.get("isCodable") or "true").strip().lower() not in ("false", "0"),
                                     text, meta_id)
         _collect_codes(el, [*path, name], info)
-
-
-def _meta_id(description: str) -> tuple[str, str | None]:
-    """A description without its ``[narratives]`` line, and the code id that line names."""
-    idx = description.rfind(META_PREFIX)
-    if idx == -1:
-        return description.strip(), None
-    try:
-        meta = json.loads(description[idx + len(META_PREFIX):].strip())
-    except json.JSONDecodeError:
-        return description.strip(), None
-    code_id = meta.get("id") if isinstance(meta, dict) else None
-    return description[:idx].strip(), code_id if isinstance(code_id, str) else None
 
 
 def _project_codebook(path: Path, codes_el: Element) -> Codebook | None:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.classifiers.loading import new_model
-from pipeline.classifiers.persistence import render_card, write_model_dir
 from pipeline.codebook import Codebook, load_codebook
 from pipeline.evaluation.cv import cross_validate
 from pipeline.training.data import AnnotatedUnit, load_annotated
@@ -56,5 +55,3 @@ def train(codebook_path: str | Path, data: list[str | Path], out: str | Path, ba
     model.save(out)
     return model.card
 
-
-__all__ = ["render_card", "train", "write_model_dir"]

@@ -80,21 +80,11 @@ def make_units(sentences: list[str], n: int, codes: list[str], seed: int) -> lis
 
 def build_base_model(folder: Path, sentences: list[str], vocab_size: int, tokenizer_vocab: int) -> int:
     """A random base-size RoBERTa and a BPE tokenizer trained on ``sentences``; the parameter count."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import AutoModel, PreTrainedTokenizerFast, RobertaConfig, set_seed
+    from transformers import AutoModel, RobertaConfig, set_seed
 
-    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    bpe.train_from_iterator(sentences, trainers.BpeTrainer(
-        vocab_size=tokenizer_vocab, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
-    bpe.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0), trim_offsets=True,
-                                                      add_prefix_space=False)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
-        pad_token="<pad>", mask_token="<mask>", cls_token="<s>", sep_token="</s>",
-        model_max_length=512)
+    from pipeline.classifiers.local_tokenizer import train_roberta_tokenizer
+
+    tokenizer = train_roberta_tokenizer(sentences, tokenizer_vocab, model_max_length=512)
     config = RobertaConfig(vocab_size=max(vocab_size, len(tokenizer)), max_position_embeddings=514,
                            type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2)
     set_seed(0)

@@ -82,21 +82,11 @@ OVERFIT = {"epochs": 200, "batch_size": 8, "learning_rate": 1e-2, "seed": 0}
 
 def build_base_model(folder: Path, texts: list[str], vocab_size: int = 600) -> Path:
     """Train a byte-level BPE on ``texts``, add a random tiny RoBERTa, save both in ``folder``."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import AutoModel, PreTrainedTokenizerFast, RobertaConfig, set_seed
+    from transformers import AutoModel, RobertaConfig, set_seed
 
-    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.decoder = decoders.ByteLevel()
-    bpe.train_from_iterator(texts, trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    bpe.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0), trim_offsets=True,
-                                                      add_prefix_space=False)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", unk_token="<unk>",
-        pad_token="<pad>", mask_token="<mask>", cls_token="<s>", sep_token="</s>",
-        model_max_length=128)
+    from pipeline.classifiers.local_tokenizer import train_roberta_tokenizer
+
+    tokenizer = train_roberta_tokenizer(texts, vocab_size, model_max_length=128)
     # No dropout: a few units must be learned by heart in a few hundred steps.
     config = RobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2,
                            num_attention_heads=2, intermediate_size=64, max_position_embeddings=130,

@@ -16,8 +16,6 @@ import yaml
 
 from pipeline.errors import ConfigError
 
-DEFAULT_CONFIG_PATH = Path("configs/default.yaml")
-
 DEFAULTS: dict[str, Any] = {
     "nlp": {"model": "nl_core_news_md", "fallback": "offline", "batch_size": 64},
     "readers": {
@@ -30,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     },
     "structure": {"kind": "auto", "kind_patterns": {}, "roles": {}, "max_unit_chars": 2000},
     "codebook": None,
-    "tagging": {"model": None, "min_probability": None},
+    "tagging": {"codes": True, "model": None, "min_probability": None},
 }
 
 _PATH_KEYS = (("codebook",), ("tagging", "model"))
@@ -44,6 +42,7 @@ class Config:
     data: dict[str, Any]
     source: str = "<defaults>"
     base_dir: Path = field(default_factory=Path.cwd)
+    origin: str = "none"  # where the file was found: --config, project, package or none
 
     def get(self, *keys: str) -> Any:
         node: Any = self.data
@@ -103,16 +102,21 @@ def _validate(data: dict[str, Any], source: str) -> None:
     mp = data["tagging"]["min_probability"]
     if mp is not None and (not isinstance(mp, (int, float)) or not 0 <= mp <= 1):
         raise ConfigError(source, "tagging.min_probability", f"null or a number from 0 to 1; got {mp!r}")
+    if not isinstance(data["tagging"]["codes"], bool):
+        raise ConfigError(source, "tagging.codes", f"true or false; got {data['tagging']['codes']!r}")
     bs = data["nlp"]["batch_size"]
     if not isinstance(bs, int) or bs < 1:
         raise ConfigError(source, "nlp.batch_size", f"a positive integer; got {bs!r}")
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
-    """Load a config file (or ./configs/default.yaml, or built-in defaults) with overrides."""
+    """Load a config file with overrides: ``path``, else ./configs/default.yaml, else the config
+    shipped with the package (see pipeline.resources)."""
+    from pipeline.resources import find_config
+
     data = copy.deepcopy(DEFAULTS)
     source, base_dir = "<defaults>", Path.cwd()
-    cfg_path = Path(path) if path else (DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else None)
+    cfg_path, origin = find_config(path)
     if cfg_path is not None:
         if not cfg_path.exists():
             raise ConfigError(cfg_path, "(file)", "the config file does not exist")
@@ -131,4 +135,4 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
             nested = {k: nested}
         _merge(data, {keys[0]: nested}, "--set")
     _validate(data, source)
-    return Config(data, source, base_dir)
+    return Config(data, source, base_dir, origin)

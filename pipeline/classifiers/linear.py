@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 NONE = "__none__"
 MIN_POSITIVES = 5
-_THRESHOLDS = np.round(np.arange(0.15, 0.86, 0.05), 2)
+THRESHOLDS = np.round(np.arange(0.15, 0.86, 0.05), 2)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -64,6 +64,9 @@ class LinearGroupClassifier:
         self.calibration = np.zeros((0, 2), dtype=np.float32)  # multi: a, b per code
         self.thresholds: dict[str, float] = {}
         self.rows_per_code: dict[str, int] = {}  # units each code was trained on
+        # Out-of-fold probabilities after fitting, one row per unit given to ``fit`` and one
+        # column per code (NaN where a unit was not judged): what the cue blend learns from.
+        self.oof_proba = np.zeros((0, 0))
 
     # -- fitting ------------------------------------------------------------------------------
     def _lr(self, multinomial: bool) -> LogisticRegression:
@@ -75,12 +78,14 @@ class LinearGroupClassifier:
             known: list[set[str] | None] | None = None) -> LinearGroupClassifier:
         """Fit on the units that judged this group's codes (``known`` None: all units did)."""
         known = known or [None] * len(labels)
+        n_input = len(labels)
         codes = set(self.group.code_ids)
         if self.group.kind == "single":
             # A positive code in a single-choice group says the others are absent.
             rows = [i for i, k in enumerate(known) if k is None or labels[i] & codes or codes <= k]
         else:
             rows = [i for i, k in enumerate(known) if k is None or k & codes]
+        self._input_rows = np.array(rows, dtype=int)
         if len(rows) < len(labels):
             X, labels, doc_ids = X[rows], [labels[i] for i in rows], [doc_ids[i] for i in rows]
             known = [known[i] for i in rows]
@@ -91,6 +96,7 @@ class LinearGroupClassifier:
         for c, n in self.skipped.items():
             log.warning("code %s not trained: %d positive units (need %d, in 2+ documents)",
                         c, n, MIN_POSITIVES)
+        self.oof_proba = np.full((n_input, len(self.classes_)), np.nan)
         if not self.classes_:
             return self
         groups = np.array(doc_ids)
@@ -120,7 +126,9 @@ class LinearGroupClassifier:
             platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y)
             a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
             calib.append((a, b))
-            self.thresholds[code] = _best_threshold(y, _sigmoid(a * oof + b))
+            p = _sigmoid(a * oof + b)
+            self.oof_proba[self._input_rows[rows], len(calib) - 1] = p
+            self.thresholds[code] = best_kappa_threshold(y, p)
         self.coef = np.array(coefs, dtype=np.float32)
         self.intercept = np.array(intercepts, dtype=np.float32)
         self.calibration = np.array(calib, dtype=np.float32)
@@ -160,9 +168,10 @@ class LinearGroupClassifier:
         self.coef = coef.astype(np.float32)
         self.intercept = intercept.astype(np.float32)
         if folds:
+            self.oof_proba[self._input_rows] = oof[:, :-1]
             best_t, best_f = 0.5, -1.0
-            for t in _THRESHOLDS:
-                f = _kappa(y, _single_decision(oof[:, :-1], float(t)))
+            for t in THRESHOLDS:
+                f = kappa(y, single_decision(oof[:, :-1], float(t)))
                 if f > best_f + 1e-9:
                     best_t, best_f = float(t), f
             self.thresholds = dict.fromkeys(self.classes_, best_t)
@@ -210,24 +219,24 @@ class LinearGroupClassifier:
         return obj
 
 
-def _best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+def best_kappa_threshold(y: np.ndarray, p: np.ndarray) -> float:
     """The threshold with the best Cohen's kappa against the labels: agreement with a human coder
     is what researchers judge pre-coding by (F1 favours recall on rare codes)."""
     best_t, best_f = 0.5, -1.0
-    for t in _THRESHOLDS:
-        f = _kappa(y, (p >= t).astype(int))
+    for t in THRESHOLDS:
+        f = kappa(y, (p >= t).astype(int))
         if f > best_f + 1e-9:
             best_t, best_f = float(t), f
     return best_t
 
 
-def _kappa(y: np.ndarray, pred: np.ndarray) -> float:
+def kappa(y: np.ndarray, pred: np.ndarray) -> float:
     if len(set(y.tolist()) | set(pred.tolist())) < 2:
         return 0.0
     return float(cohen_kappa_score(y, pred))
 
 
-def _single_decision(p: np.ndarray, threshold: float) -> np.ndarray:
+def single_decision(p: np.ndarray, threshold: float) -> np.ndarray:
     """Index of the best code where it reaches the threshold, else the "none" index."""
     best = p.argmax(axis=1)
     return np.where(p.max(axis=1) >= threshold, best, p.shape[1])

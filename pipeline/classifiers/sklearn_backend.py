@@ -15,8 +15,14 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.classifiers.base import CodeModel, as_unit_docs
+from pipeline.classifiers.blend import apply_blend, fit_blend
 from pipeline.classifiers.features import TfidfFeatures, doc_features
-from pipeline.classifiers.linear import LinearGroupClassifier
+from pipeline.classifiers.linear import (
+    THRESHOLDS,
+    LinearGroupClassifier,
+    kappa,
+    single_decision,
+)
 from pipeline.classifiers.persistence import (
     WEIGHTS,
     check_compatibility,
@@ -38,12 +44,18 @@ class SklearnCodeModel(CodeModel):
 
     def __init__(self, codebook: Codebook, nlp: Language | None = None, C: float = 16.0,
                  cv: int = 3, min_df: int = 2, max_features: int = 60_000, seed: int = 0,
-                 char_ngrams: bool = False) -> None:
+                 char_ngrams: bool = False, blend: bool = True, inner_groups: str = "writer",
+                 encoder: str | None = None, encoder_weight: float = 1.0) -> None:
         super().__init__(codebook, nlp)
+        from pipeline.classifiers.encoders import check_encoder
+
+        check_encoder(encoder)
         self.params = {"C": C, "cv": cv, "min_df": min_df, "max_features": max_features, "seed": seed,
-                       "char_ngrams": char_ngrams}
+                       "char_ngrams": char_ngrams, "blend": blend, "inner_groups": inner_groups,
+                       "encoder": encoder, "encoder_weight": encoder_weight}
         self.features = TfidfFeatures(min_df, max_features)
         self.groups: dict[str, LinearGroupClassifier] = {}
+        self.blends: dict[str, np.ndarray] = {}  # group id -> (codes x 6) stacking weights
 
     # -- features -----------------------------------------------------------------------------
     def _feature_rows(self, docs: list[Doc]) -> list[list[str]]:
@@ -62,10 +74,12 @@ class SklearnCodeModel(CodeModel):
         docs = docs if docs is not None else self.unit_docs(units)
         rows = self._feature_rows(docs)
         self.features.fit(rows)
-        X = self.features.transform(rows)
+        X = self._with_encoder(self.features.transform(rows), docs)
         labels = [set(u.codes) for u in units]
-        doc_ids = [u.doc_id for u in units]
+        doc_ids = _inner_groups(units, self.params["inner_groups"])
+        cue_scores = self._cue_scores(docs) if self.params["blend"] else None
         self.groups = {}
+        self.blends = {}
         self.thresholds = {}
         for group in self.codebook.groups:
             idx = np.arange(len(units))
@@ -79,8 +93,53 @@ class SklearnCodeModel(CodeModel):
                     [units[i].known for i in idx])
             self.groups[group.id] = clf
             self.thresholds.update(clf.thresholds)
+            if cue_scores is not None and clf.classes_:
+                self._fit_blend(group.id, clf, idx, cue_scores, labels)
         self.card = self._card(units)
         return self
+
+    def _cue_scores(self, docs: list[Doc]) -> dict[str, np.ndarray]:
+        """Cue tagger score per code (one value per unit), the blend's second signal."""
+        per_doc = [self.cues.predict_scores(doc)[0] for doc in docs]
+        return {c: np.array([s.get(c, 0.0) for s in per_doc]) for c in self.codebook.code_ids}
+
+    def _fit_blend(self, gid: str, clf: LinearGroupClassifier, idx: np.ndarray,
+                   cue_scores: dict[str, np.ndarray], labels: list[set[str]]) -> None:
+        """Per code, stack the model's out-of-fold probability with its cue score."""
+        cut = clf.group.threshold
+        weights = np.tile(np.array([1.0, 0.0, 0.0, 0.0, cut, 0.0]), (len(clf.classes_), 1))
+        oof = clf.oof_proba
+        blended = np.full(oof.shape, np.nan)
+        for j, code in enumerate(clf.classes_):
+            ok = ~np.isnan(oof[:, j])
+            if ok.sum() < 10:
+                continue
+            y = np.array([code in labels[idx[i]] for i in np.flatnonzero(ok)], dtype=int)
+            cues = cue_scores[code][idx[ok]]
+            w, t = fit_blend(oof[ok, j], cues, y, cut)
+            weights[j] = w
+            blended[ok, j] = apply_blend(w, oof[ok, j], cues)
+            if clf.group.kind == "multi":
+                self.thresholds[code] = t
+        if clf.group.kind == "single":
+            ok = ~np.isnan(blended).any(axis=1)
+            if ok.sum() >= 10:
+                y = np.array([next((j for j, c in enumerate(clf.classes_) if c in labels[idx[i]]),
+                                   len(clf.classes_)) for i in np.flatnonzero(ok)])
+                best = max(THRESHOLDS, key=lambda t: (kappa(y, single_decision(blended[ok], float(t))), -t))
+                self.thresholds.update(dict.fromkeys(clf.classes_, float(best)))
+        self.blends[gid] = weights.astype(np.float32)
+
+    def _with_encoder(self, X, docs: list[Doc]):
+        """The sparse features, with the sentence encoder's embedding beside them when chosen."""
+        if not self.params.get("encoder"):
+            return X
+        from scipy import sparse
+
+        from pipeline.classifiers.encoders import encode_docs
+
+        E = encode_docs(self.params["encoder"], docs) * float(self.params.get("encoder_weight", 1.0))
+        return sparse.hstack([X, sparse.csr_matrix(E)], format="csr")
 
     def _card(self, units: list[AnnotatedUnit]) -> dict[str, Any]:
         untrained: dict[str, int] = {}
@@ -98,14 +157,19 @@ class SklearnCodeModel(CodeModel):
         """Features of a batch; kept for the same batch, which explain_docs asks for again."""
         key = tuple(id(d) for d in docs)
         if getattr(self, "_last", (None,))[0] != key:
-            self._last = (key, self.features.transform(self._feature_rows(docs)), docs)
+            X = self._with_encoder(self.features.transform(self._feature_rows(docs)), docs)
+            self._last = (key, X, docs)
         return self._last[1]
 
     def predict_proba_docs(self, docs: list[Doc]) -> list[dict[str, float]]:
         X = self._matrix(docs)
         out = [dict.fromkeys(self.codebook.code_ids, 0.0) for _ in docs]
-        for clf in self.groups.values():
+        cue_scores = self._cue_scores(docs) if self.blends else {}
+        for gid, clf in self.groups.items():
             P = clf.predict_proba(X)
+            if gid in self.blends:
+                P = np.column_stack([apply_blend(self.blends[gid][j], P[:, j], cue_scores[code])
+                                     for j, code in enumerate(clf.classes_)]) if clf.classes_ else P
             for j, code in enumerate(clf.classes_):
                 for i in range(len(docs)):
                     out[i][code] = float(P[i, j])
@@ -114,6 +178,7 @@ class SklearnCodeModel(CodeModel):
     def explain_docs(self, docs: list[Doc], codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:
         X = self._matrix(docs)
         names = self.features.feature_names()
+        names += ["enc=dimension"] * (X.shape[1] - len(names))  # embedding columns: not shown
         out = []
         for i, (doc, assigned) in enumerate(zip(docs, codes)):
             cues = self.cue_evidence(doc)
@@ -144,6 +209,7 @@ class SklearnCodeModel(CodeModel):
             gmeta, garrays = clf.to_state()
             groups_meta[gid] = gmeta
             arrays.update({f"{gid}/{k}": v for k, v in garrays.items()})
+        arrays.update({f"blend/{gid}": w for gid, w in self.blends.items()})
         path.mkdir(parents=True, exist_ok=True)
         save_arrays(path / WEIGHTS, arrays)
         card = {**self.card, "features_meta": meta, "groups": groups_meta}
@@ -157,14 +223,30 @@ class SklearnCodeModel(CodeModel):
         check_compatibility(path, card, codebook)
         cb = model_codebook(path)
         arrays = load_arrays(path / WEIGHTS)
-        model = cls(cb, nlp, **card["params"])
+        params = {"blend": False, **card["params"]}  # models from before the blend have none
+        model = cls(cb, nlp, **params)
         model.features = TfidfFeatures.from_state(card["features_meta"], arrays)
+        model.blends = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("blend/")}
         for gid, gmeta in card["groups"].items():
             garrays = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(gid + "/")}
             model.groups[gid] = LinearGroupClassifier.from_state(cb.group(gid), gmeta, garrays)
             model.thresholds.update(model.groups[gid].thresholds)
         model.card = {k: v for k, v in card.items() if k not in ("features_meta", "groups")}
         return model
+
+
+def _inner_groups(units: list[AnnotatedUnit], by: str) -> list[str]:
+    """Groups for the inner folds that tune calibration, thresholds and the blend.
+
+    By register or writer where the data names three or more: out-of-fold predictions for a
+    kind of text or a writer the model has not seen are what the blend must learn to trust.
+    Otherwise, or with ``by="document"``, by document.
+    """
+    if by in ("register", "writer"):
+        values = [u.context.get(by) for u in units]
+        if len({v for v in values if v}) >= 3:
+            return [f"{by}:{v}" if v else f"doc:{u.doc_id}" for u, v in zip(units, values)]
+    return [u.doc_id for u in units]
 
 
 def _describe(feature: str, weight: float, doc: Doc) -> dict[str, Any] | None:

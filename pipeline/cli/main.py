@@ -45,7 +45,7 @@ def _register() -> None:
     from pipeline.cli import run as _run  # noqa: F401
 
     for name in ("codebook", "train", "evaluate", "predict", "export", "import_", "review",
-                 "agreement", "report"):
+                 "agreement", "report", "info"):
         try:
             __import__(f"pipeline.cli.{name}")
         except ModuleNotFoundError as e:

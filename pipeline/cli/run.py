@@ -56,6 +56,7 @@ def run_command(
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML or .qdc (overrides the config)."),
     model: Path = typer.Option(None, "--model", help="Trained model folder (overrides the config)."),
     force: bool = typer.Option(False, "--force", help="Redo documents already done in OUT."),
+    no_codes: bool = typer.Option(False, "--no-codes", help="Only read, segment and tokenise: no codebook, no codes."),
     overrides: list[str] = SET,
 ) -> None:
     """Read, segment, tokenise and pre-code documents.
@@ -75,6 +76,8 @@ def run_command(
     with user_errors():
         if kind:
             overrides = [*(overrides or []), f"structure.kind={kind}"]
+        if no_codes:
+            overrides = [*(overrides or []), "tagging.codes=false"]
         cfg = config_from_cli(config, overrides, codebook=codebook, **{"tagging.model": model})
         summary = run(paths, out, cfg, force=force, progress=_Progress())
     counts = summary.report["counts"]

@@ -29,6 +29,16 @@ def _load_installed(name: str) -> Language | None:
         return None
 
 
+def installed_model(name: str) -> str | None:
+    """Where an installed spaCy model package lives, or None; does not load it."""
+    if name == OFFLINE_NAME:
+        return None
+    from importlib.util import find_spec
+
+    spec = find_spec(name) if name.isidentifier() else None
+    return str(spec.origin).rsplit("/", 1)[0] if spec and spec.origin else None
+
+
 def build_offline() -> Language:
     nlp = spacy.blank("nl")
     nlp.add_pipe("sentencizer")

@@ -62,6 +62,9 @@ def _align(doc_id: str, kind: str, text: str, units: list[dict[str, Any]],
                    "section": seg.section if seg else None, "entry": seg.entry if seg else None,
                    "before": before, "after": after,
                    "start": seg.start if seg else u["start"], "end": seg.end if seg else u["end"]}
+        # Where the text comes from, for evaluation that holds out a register or a writer; not
+        # a feature (a researcher's own files say neither).
+        context.update({k: str(metadata[k]) for k in ("register", "writer") if metadata.get(k)})
         yield AnnotatedUnit(f"{doc_id}:{i}", doc_id, unit_text, list(u.get("codes", [])), context,
                             u.get("coder"))
 

@@ -89,3 +89,24 @@ def format_table(summary: dict[str, Any], extra: dict[str, Any] | None = None, e
         line += f" {extra['macro']['f1']:9.2f} {extra['macro']['kappa']:8.2f}"
     lines.append(line)
     return "\n".join(lines)
+
+
+def format_by_group(by_group: dict[str, Any], min_support: int = 5) -> str:
+    """Kappa per code and held-out group, model / cues, ``*`` where the model is below the cues
+    (codes with fewer than ``min_support`` units in a group are left blank)."""
+    groups = sorted(by_group)
+    codes = list(next(iter(by_group.values()))["model"]) if by_group else []
+    head = f"{'code':44s} " + " ".join(f"{g[:15]:>15s}" for g in groups)
+    lines = [head, "-" * len(head)]
+    for code in codes:
+        cells = []
+        for g in groups:
+            e = by_group[g]
+            if e["support"].get(code, 0) < min_support:
+                cells.append(f"{'':>15s}")
+                continue
+            m, c = e["model"][code], e.get("cue_tagger", {}).get(code, float("nan"))
+            cells.append(f"{m:6.2f}/{c:5.2f}{'*' if m < c - 1e-9 else ' ':1s}".rjust(15))
+        lines.append(f"{code:44s} " + " ".join(cells))
+    lines.append(f"{'units':44s} " + " ".join(f"{by_group[g]['units']:>15d}" for g in groups))
+    return "\n".join(lines)

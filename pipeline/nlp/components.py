@@ -25,6 +25,8 @@ MARK_PATTERNS = [
     ("placeholder", re.compile(r"\b(?:[Cc]li[eë]nt|[Pp]ati[eë]nt|[Mm]eneer|[Mm]evrouw|[Mm]evr\.|"
                                r"[Dd]hr\.|[Jj]ongere|[Bb]ewoner|[Cc]ollega|[Mm]oeder|[Vv]ader)"
                                r" [A-Z]\b(?![\w'’])")),
+    # "XXX" for a blacked-out name, respondent codes such as "R1", "P12", "Resp3"
+    ("placeholder", re.compile(r"\b(?:X{3,}|x{3,})\b|\b(?:R|P|D|Resp|Respondent)\d{1,3}\b")),
 ]
 
 

@@ -1,7 +1,10 @@
 """Word processor files (.docx, .odt): paragraphs, headings and tables in reading order.
 
-Transcripts are often typed as two-column tables (speaker | text), so tables are read where they
-stand in the body, one row per line, instead of being dropped or appended at the end.
+Transcripts are often typed as tables (speaker | text, or time | speaker | text), so tables are
+read where they stand in the body. A table recognised as a transcript (see
+``transcript_table``) becomes ``[time] Speaker: text`` lines; other tables one row per line.
+Speaker labels typed in bold at the start of a paragraph ("**Interviewer** Kunt u...") become
+``Interviewer: Kunt u...`` when two or more speakers are written that way.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pipeline.errors import InputError
 from pipeline.model import Document
 
 from .common import ReaderConfig, base_metadata, doc_id_base, open_zip, read_bytes, reject_ole2
+from .table_layout import bold_labels_as_text, table_lines
 from .text import normalise_text
 
 CELL_SEPARATOR = " | "
@@ -40,25 +44,38 @@ def read_docx(path: Path, config: ReaderConfig, root: Path | None) -> list[Docum
     def paragraph_text(p: Any) -> str:
         return Paragraph(p, document).text
 
+    def paragraph_line(p: Any) -> tuple[str, str | None]:
+        """The paragraph's text and the bold text it starts with (a typed speaker label)."""
+        para = Paragraph(p, document)
+        bold = []
+        for run in para.runs:
+            if not run.text.strip() and not bold:
+                continue
+            if run.bold:
+                bold.append(run.text)
+            else:
+                break
+        return para.text, ("".join(bold) or None)
+
     def cell_text(tc: Any) -> str:
         if tc.vMerge == "continue":  # continuation of a vertically merged cell: text is above
             return ""
         return " ".join(paragraph_text(p) for p in tc.iter(qn("w:p")))
 
-    def block_lines(parent: Any) -> Iterator[str]:
+    def block_lines(parent: Any) -> Iterator[tuple[str, str | None]]:
         for child in parent.iterchildren():
             if child.tag == qn("w:p"):
-                yield paragraph_text(child)
+                yield paragraph_line(child)
             elif child.tag == qn("w:tbl"):
-                for tr in child.iter(qn("w:tr")):
-                    if tr.getparent() is not child:  # rows of nested tables are in their cell
-                        continue
-                    yield _row_line(cell_text(tc) for tc in tr.iterchildren(qn("w:tc")))
+                rows = [[cell_text(tc) for tc in tr.iterchildren(qn("w:tc"))]
+                        for tr in child.iter(qn("w:tr"))
+                        if tr.getparent() is child]  # rows of nested tables are in their cell
+                yield from ((line, None) for line in table_lines(rows, _row_line))
             elif child.tag == qn("w:sdt"):  # content controls wrap ordinary paragraphs
                 for content in child.iterchildren(qn("w:sdtContent")):
                     yield from block_lines(content)
 
-    text = normalise_text("\n".join(block_lines(document.element.body)))
+    text = normalise_text("\n".join(bold_labels_as_text(list(block_lines(document.element.body)))))
     if not text.strip():
         raise InputError(path, "The document contains no text.")
     metadata = base_metadata(path, title=(document.core_properties.title or "").strip())
@@ -91,6 +108,11 @@ def read_odt(path: Path, config: ReaderConfig, root: Path | None) -> list[Docume
                 continue
             if child.qname in _ODF_PARAGRAPHS:
                 yield teletype.extractText(child)
+            elif child.qname == _ODF_TABLE:
+                rows = [["\n".join(lines(cell)) for cell in row.childNodes
+                         if cell.nodeType == cell.ELEMENT_NODE and cell.qname == _ODF_CELL]
+                        for row in _odf_rows(child)]
+                yield from table_lines(rows, _row_line)
             elif child.qname == _ODF_TABLE_ROW:
                 yield _row_line("\n".join(lines(cell)) for cell in child.childNodes
                                 if cell.nodeType == cell.ELEMENT_NODE and cell.qname == _ODF_CELL)
@@ -114,6 +136,7 @@ _TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _ODF_PARAGRAPHS = {(_TEXT_NS, "p"), (_TEXT_NS, "h")}
 _ODF_TABLE_ROW = (_TABLE_NS, "table-row")
+_ODF_TABLE = (_TABLE_NS, "table")
 _ODF_CELL = (_TABLE_NS, "table-cell")  # covered (merged-away) cells are left out
 _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 # Comments, footnote bodies and deleted tracked changes would land in the middle of sentences.
@@ -137,6 +160,17 @@ def _prune_odf(node: Any) -> None:
             child.attributes[_ODF_SPACE_COUNT] = str(min(max(count, 1), _MAX_SPACES))
         else:
             _prune_odf(child)
+
+
+def _odf_rows(table: Any) -> Iterator[Any]:
+    """A table's own rows, also inside header-row and row-group elements (not nested tables)."""
+    for child in table.childNodes:
+        if child.nodeType != child.ELEMENT_NODE:
+            continue
+        if child.qname == _ODF_TABLE_ROW:
+            yield child
+        elif child.qname != _ODF_TABLE:
+            yield from _odf_rows(child)
 
 
 def _row_line(cells: Iterable[str]) -> str:

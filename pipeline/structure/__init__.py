@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.model import ROLES, Document, Unit
 from pipeline.structure.diary import diary_signals, segment_diary
+from pipeline.structure.layouts import normalise_layout
 from pipeline.structure.lines import split_lines, strip_timestamps
 from pipeline.structure.report import REPORT_WORDS, segment_paragraphs
 from pipeline.structure.transcript import label_share, segment_transcript
@@ -64,7 +65,7 @@ def _kind_for(doc: Document, options: StructureOptions) -> str:
             return kind
     if doc.kind:
         return doc.kind
-    return detect_kind(strip_timestamps(doc))
+    return detect_kind(strip_timestamps(normalise_layout(doc)))
 
 
 def split_long_unit(unit: Unit, text: str, max_chars: int) -> list[Unit]:
@@ -93,21 +94,27 @@ def structure_document(doc: Document, options: StructureOptions | None = None) -
     options = options or StructureOptions()
     kind = _kind_for(doc, options)
     if kind == "transcript" and options.strip_timestamps:
-        doc = strip_timestamps(doc)
+        doc = strip_timestamps(normalise_layout(doc))
     text = doc.text
     lines = split_lines(text)
     metadata = dict(doc.metadata)
     if kind == "transcript":
         from_file = {k: v for k, v in (metadata.get("speaker_roles") or {}).items() if v in ROLES}
         roles_given = {**from_file, **(options.roles or {})}
-        units = segment_transcript(doc.doc_id, text, lines, roles_given)
+        units, header = segment_transcript(doc.doc_id, text, lines, roles_given)
         roles = {u.speaker: u.role for u in units if u.speaker}
         metadata["speakers"] = list(roles)
         metadata["roles"] = roles
+        if header:
+            metadata["header"] = header
         stamps = {int(k): v for k, v in metadata.get("line_timestamps", {}).items()}
         line_starts = [ln.start for ln in lines]
         for u in units:
             line_no = _line_of(line_starts, u.start)
+            if line_no not in stamps:  # a turn under "Spreker 1  00:00:05" has that line's time
+                above = next((j for j in range(line_no - 1, -1, -1) if not lines[j].blank), None)
+                if above is not None and _is_speaker_line(lines[above].text):
+                    line_no = above
             u.timestamp = stamps.get(line_no)
         if stamps:
             metadata["timestamps"] = sorted(set(stamps.values()))
@@ -121,6 +128,12 @@ def structure_document(doc: Document, options: StructureOptions | None = None) -
         units = segment_paragraphs(doc.doc_id, text, lines)
     units = [part for u in units for part in split_long_unit(u, text, options.max_unit_chars)]
     return Document(doc.doc_id, doc.source, text, kind, metadata), units
+
+
+def _is_speaker_line(line: str) -> bool:
+    from pipeline.structure.transcript import match_speaker_line
+
+    return match_speaker_line(line) is not None
 
 
 def _line_of(line_starts: list[int], offset: int) -> int:

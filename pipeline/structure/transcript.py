@@ -1,8 +1,12 @@
 """Speaker turns: labels in the forms transcribers use, and the roles behind them.
 
 Recognised labels: "I:", "R:", "Interviewer:", "Respondent:", "Int.:", "Int.", first names
-("Marieke:"), roles ("Huisarts:", "Wijkagent:"), two-word names ("Anna de Vries:"), optionally with a
-timestamp in front (stripped earlier, see ``lines.strip_timestamps``).
+("Marieke:"), roles ("Huisarts:", "Wijkagent:"), two-word names ("Anna de Vries:"), numbered
+speakers ("Spreker 1:", "R1:", "P3:"), optionally with a timestamp in front (stripped earlier, see
+``lines.strip_timestamps``) or after the label (rewritten earlier, see ``layouts``). A label alone
+on its line ("Interviewer:") starts a turn whose text is in the lines below it.
+The header block before the first turn (project, date, respondent code, duration, "Transcript:")
+is metadata, not a turn.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ NOT_SPEAKERS = {
     "organisatie", "code", "respondentnummer", "interviewnummer", "versie",
 }
 _MAX_LABEL_CHARS = 32
+_NUMBERED_INTERVIEWER = re.compile(r"^(?:i|int|interviewer|onderzoeker|moderator)[ ]?\d{1,2}$")
+_NUMBERED_RESPONDENT = re.compile(r"^(?:r|resp|respondent|p|participant|d|deelnemer)[ ]?\d{1,2}$")
+_HEADER_ONLY = re.compile(r"^[ \t]*(?P<label>[^:]{1,32}?)[ \t]*:[ \t]*$")
 
 
 def match_label(line: str) -> tuple[str, int] | None:
@@ -65,11 +72,21 @@ def match_label(line: str) -> tuple[str, int] | None:
     return label, m.start("rest")
 
 
+def match_speaker_line(line: str) -> str | None:
+    """The label of a line that holds only a speaker label ("Interviewer:"), else None."""
+    m = _HEADER_ONLY.match(line)
+    if not m:
+        return None
+    found = match_label(f"{m.group('label')}: x")
+    return found[0] if found else None
+
+
 def label_share(lines: list[Line]) -> tuple[float, int]:
     """Share of text lines that start with a speaker label, and how many labels there are."""
     text_lines = [ln for ln in lines if not ln.blank]
     labels = [match_label(ln.text) for ln in text_lines]
-    found = [lab[0] for lab in labels if lab]
+    found = [lab[0] if lab else match_speaker_line(ln.text) for ln, lab in zip(text_lines, labels)]
+    found = [f for f in found if f]
     if not text_lines:
         return 0.0, 0
     return len(found) / len(text_lines), len(set(found))
@@ -89,9 +106,9 @@ def assign_roles(turns: list[tuple[str, str]], configured: Mapping[str, str]) ->
         key = label.lower().rstrip(".:")
         if key in configured_lc:
             roles[label] = configured_lc[key]
-        elif key in INTERVIEWER_LABELS or label == "Int.":
+        elif key in INTERVIEWER_LABELS or label == "Int." or _NUMBERED_INTERVIEWER.match(key):
             roles[label] = "interviewer"
-        elif key in RESPONDENT_LABELS:
+        elif key in RESPONDENT_LABELS or _NUMBERED_RESPONDENT.match(key):
             roles[label] = "respondent"
     rest = [label for label in labels if label not in roles]
     if not rest:
@@ -116,29 +133,46 @@ def assign_roles(turns: list[tuple[str, str]], configured: Mapping[str, str]) ->
 
 
 def segment_transcript(doc_id: str, text: str, lines: list[Line],
-                       configured_roles: Mapping[str, str]) -> list[Unit]:
-    """One unit per speaker turn; unlabelled lines continue the turn before them.
+                       configured_roles: Mapping[str, str]) -> tuple[list[Unit], dict[str, str]]:
+    """One unit per speaker turn, and the header block as metadata.
 
-    Lines before the first label (a title, a table with date and place) become units without a
-    speaker, so no text is lost.
+    Unlabelled lines continue the turn before them; a label alone on its line starts a turn in
+    the lines below. Lines before the first turn (title, "Project: ...", "Datum: ...") form the
+    header: "Key: value" lines become header[Key], other lines header["title"] (the first) or
+    header["line N"]. Without any turn, lines stay units without a speaker so no text is lost.
     """
     units: list[Unit] = []
     current: Unit | None = None
     labels = [None if ln.blank else match_label(ln.text) for ln in lines]
-    counts = Counter(lab[0] for lab in labels if lab)
+    speaker_lines = [None if ln.blank or lab else match_speaker_line(ln.text)
+                     for ln, lab in zip(lines, labels)]
+    counts = Counter([lab[0] for lab in labels if lab] + [s for s in speaker_lines if s])
     # Header lines such as "Project: ..." or "Interviewer: Int." before the conversation starts
     # carry a label that never comes back: they are preamble, not turns.
-    first_turn = next((i for i, lab in enumerate(labels) if lab and counts[lab[0]] > 1), 0)
-    for line, lab in zip(lines, labels):
+    first_turn = next((i for i, (lab, sp) in enumerate(zip(labels, speaker_lines))
+                       if (lab and counts[lab[0]] > 1) or (sp and counts[sp] > 1)), None)
+    header: dict[str, str] = {}
+    pending: str | None = None  # a speaker line waiting for its text
+    for line, lab, sp in zip(lines, labels, speaker_lines):
         if line.blank:
             continue
-        if lab and line.index < first_turn and counts[lab[0]] == 1:
-            lab = None
+        if first_turn is not None and line.index < first_turn:
+            _add_header(header, line.text, lab)
+            continue
+        if sp and first_turn is not None:
+            pending, current = sp, None
+            continue
         if lab:
             label, offset = lab
             start = line.start + offset
             current = Unit(doc_id, start, line.end, text[start:line.end], speaker=label)
             units.append(current)
+            pending = None
+        elif pending is not None:
+            start = line.start + (len(line.text) - len(line.text.lstrip()))
+            current = Unit(doc_id, start, line.end, text[start:line.end], speaker=pending)
+            units.append(current)
+            pending = None
         elif current is not None and current.speaker is not None:
             current.end = line.end
             current.text = text[current.start:current.end]
@@ -151,4 +185,17 @@ def segment_transcript(doc_id: str, text: str, lines: list[Line],
     for u in units:
         if u.speaker:
             u.role = roles.get(u.speaker)
-    return units
+    return units, header
+
+
+def _add_header(header: dict[str, str], line: str, label: tuple[str, int] | None) -> None:
+    stripped = line.strip()
+    key, sep, value = stripped.partition(":")
+    if sep and value.strip() and len(key) <= 40:
+        header[key.strip()] = value.strip()
+    elif sep and not value.strip():
+        return  # "Transcript:", "Transcriptie:": a heading of the turns below
+    elif "title" not in header:
+        header["title"] = stripped
+    else:
+        header[f"line {len(header) + 1}"] = stripped

@@ -59,12 +59,13 @@ def test_continuation_lines_and_preamble():
             "R: Ik heb gebeld.\n\nDaarna heb ik het met mijn collega besproken.\n"
             "I: Oké.\n")
 
-    _doc, units = _turns(text)
+    doc, units = _turns(text)
 
     speakers = [u.speaker for u in units]
-    assert speakers == [None, None, "I", "R", "I"]
-    assert units[3].text == "Ik heb gebeld.\n\nDaarna heb ik het met mijn collega besproken."
-    assert units[1].text.startswith("Project:")
+    assert speakers == ["I", "R", "I"]
+    assert units[1].text == "Ik heb gebeld.\n\nDaarna heb ik het met mijn collega besproken."
+    assert doc.metadata["header"] == {"title": "Interview huisarts",
+                                      "Project": "besluitvorming in de eerste lijn"}
 
 
 def test_configured_roles_win_and_unknown_third_speaker_is_other():

@@ -1,0 +1,94 @@
+"""Transcript layouts of transcription services, meeting tools and typists, brought to one form.
+
+The segmenter reads turns as ``Label: text`` (after line-initial timestamps are stripped). Other
+layouts are rewritten to that form here, line by line, before any offset is taken; the
+timestamps go to ``metadata['line_timestamps']`` (line index -> hh:mm:ss):
+
+- label then timestamp: ``I: [00:00:12] tekst``, ``R (00:01:05): tekst``, ``Spreker 1 00:03:12 tekst``
+- a speaker line with the turn's text in the paragraphs below it: ``Spreker 1   00:00:05``,
+  ``Interviewer [00:02:10]``, ``[Anna de Vries] 10:03:12``, ``Interviewer (00:02:10):`` become
+  ``Label:`` (the segmenter continues the turn until the next speaker).
+
+A layout is only rewritten for labels that use it at least twice, and only when two or more
+speakers do, so a diary line such as "Dag 3 09:30 huisbezoek" or a turn that starts with a
+time ("R: 12:30 was ik er") stays as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from pipeline.model import Document
+
+_WORD = r"[A-ZÀ-Ý][\w'À-ÿ\-]*\.?"
+_LABEL = (rf"(?P<label>{_WORD}(?:[ \t]+(?:[A-Za-zÀ-ÿ][\w'À-ÿ\-]*\.?|\d{{1,2}}(?![:\d]))){{0,3}})")
+# A whole time: "00:03:12" is never read as "00:03" followed by ":12".
+_TS = r"[\[(]?(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)(?![\d:])[\])]?"
+
+# "I: [00:00:12] tekst", "I: 00:00:12 - tekst"
+_LABEL_COLON_TS = re.compile(rf"^[ \t]*{_LABEL}[ \t]*:[ \t]*{_TS}[ \t]*(?:-[ \t]*)?(?P<rest>\S.*)$")
+# "R (00:01:05): tekst", "Interviewer [00:02:10]:" (text below)
+_LABEL_TS_COLON = re.compile(rf"^[ \t]*\[?{_LABEL}\]?[ \t]*{_TS}[ \t]*:[ \t]*(?P<rest>.*)$")
+# "Spreker 1 00:03:12 tekst"
+_LABEL_TS_TEXT = re.compile(rf"^[ \t]*\[?{_LABEL}\]?[ \t]+{_TS}[ \t]+(?:-[ \t]*)?(?P<rest>\S.*)$")
+# "Spreker 1   00:00:05", "[Anna de Vries] 10:03:12" alone on the line
+_LABEL_TS_LINE = re.compile(rf"^[ \t]*\[?{_LABEL}\]?[ \t]+{_TS}[ \t]*$")
+
+# Words that stand before a time in ordinary sentences and diary lines, never speaker labels.
+_NOT_LABELS = {
+    "om", "tot", "van", "na", "voor", "rond", "vanaf", "sinds", "op", "tussen", "tegen", "ca",
+    "circa", "half", "kwart", "uur", "vandaag", "gisteren", "morgen", "dag", "datum", "tijd",
+    "duur", "start", "einde", "begin", "pauze", "maandag", "dinsdag", "woensdag", "donderdag",
+    "vrijdag", "zaterdag", "zondag", "ochtend", "middag", "avond", "nacht", "bijeenkomst",
+    "overleg", "gesprek", "afspraak", "beslissing", "entry", "notitie", "opname", "interview",
+}
+
+
+def _time(ts: str) -> str:
+    parts = ts.replace(",", ".").split(".")[0].split(":")
+    if len(parts) == 2:
+        parts = ["00", *parts]
+    return ":".join(p.zfill(2) for p in parts)
+
+
+def _plausible(label: str) -> bool:
+    words = label.split()
+    return (len(label) <= 32 and words[0].lower().rstrip(".") not in _NOT_LABELS
+            and all(w[0].isupper() or w.isdigit() or w.lower() in {"de", "van", "der", "den", "ter", "ten"}
+                    for w in words))
+
+
+def _match(line: str) -> tuple[str, str, str | None] | None:
+    """(label, timestamp, text or None for a speaker line) for a line in one of the layouts."""
+    for pattern in (_LABEL_COLON_TS, _LABEL_TS_COLON, _LABEL_TS_LINE, _LABEL_TS_TEXT):
+        m = pattern.match(line)
+        if m and _plausible(m.group("label")):
+            rest = m.groupdict().get("rest")
+            return m.group("label"), _time(m.group("ts")), (rest.strip() or None) if rest else None
+    return None
+
+
+def normalise_layout(doc: Document) -> Document:
+    """The document with label-and-timestamp layouts rewritten to ``Label: text`` lines."""
+    lines = doc.text.split("\n")
+    found = [_match(line) for line in lines]
+    if not any(found):
+        return doc
+    uses = Counter(f[0] for f in found if f)
+    confirmed = {label for label, n in uses.items() if n >= 2}
+    if len(confirmed) < 2:  # one speaker is not a conversation: leave the text as written
+        return doc
+    stamps = {int(k): v for k, v in doc.metadata.get("line_timestamps", {}).items()}
+    changed = False
+    for i, f in enumerate(found):
+        if f is None or f[0] not in confirmed:
+            continue
+        label, ts, rest = f
+        lines[i] = f"{label}: {rest}" if rest else f"{label}:"
+        stamps.setdefault(i, ts)
+        changed = True
+    if not changed:
+        return doc
+    return Document(doc.doc_id, doc.source, "\n".join(lines), doc.kind,
+                    {**doc.metadata, "line_timestamps": stamps})

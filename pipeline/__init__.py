@@ -1,3 +1,7 @@
 """Pre-coding of Dutch professional narratives for qualitative researchers."""
 
+from pipeline._startup import keep_torch_out_of_spacy
+
 __version__ = "0.1.0"
+
+keep_torch_out_of_spacy()

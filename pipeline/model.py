@@ -6,7 +6,7 @@ Offsets always point into ``Document.text`` (LF line endings, no BOM), and
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 DOCUMENT_KINDS = ("transcript", "diary", "report", "text")
@@ -53,9 +53,12 @@ class Unit:
     evidence: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["sentences"] = [list(s) for s in self.sentences]
-        return d
+        # Written out (not dataclasses.asdict, which deep-copies every evidence item).
+        return {"doc_id": self.doc_id, "start": self.start, "end": self.end, "text": self.text,
+                "speaker": self.speaker, "role": self.role, "entry": self.entry,
+                "section": self.section, "timestamp": self.timestamp,
+                "sentences": [list(s) for s in self.sentences], "codes": list(self.codes),
+                "scores": dict(self.scores), "evidence": self.evidence}
 
 
 @dataclass

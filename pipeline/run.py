@@ -22,7 +22,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.errors import InputError, PipelineError
-from pipeline.io import atomic_open, file_sha256, read_jsonl, write_json
+from pipeline.io import atomic_open, file_sha256, write_json
 from pipeline.model import Document, Unit
 from pipeline.nlp.units import context_window, process_units, unit_context
 from pipeline.profiles import write_profiles
@@ -75,12 +75,19 @@ def _part_path(out_dir: Path, source: Path) -> Path:
     return out_dir / PARTS / f"{key}.jsonl"
 
 
+# A part file (one per input file): "H" + header JSON, then "D" + document and "S" + segment
+# lines exactly as they go into documents.jsonl and segments.jsonl, then "T" + totals (counts of
+# kinds and codes). Final outputs are the D and S lines copied in input order, never re-encoded.
+PART_FORMAT = 2
+
+
 def _part_is_current(part: Path, file_hash: str, fingerprint: str) -> bool:
     if not part.exists():
         return False
     try:
         with part.open(encoding="utf-8") as fh:
-            header = json.loads(fh.readline())
+            first = fh.readline()
+            header = json.loads(first[1:]) if first.startswith("H") else {}
     except (OSError, json.JSONDecodeError):
         return False
     return header.get("file_sha256") == file_hash and header.get("fingerprint") == fingerprint
@@ -115,44 +122,58 @@ def _process_file(path: Path, root: Path | None, config: Config, nlp: Any,
                   part: Path, file_hash: str, fingerprint: str) -> FileResult:
     result = FileResult(str(path))
     options = structure_options(config)
+    kinds: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
     with atomic_open(part) as fh:
-        fh.write(json.dumps({"source": str(path), "file_sha256": file_hash,
-                             "fingerprint": fingerprint}) + "\n")
+        fh.write("H" + json.dumps({"source": str(path), "file_sha256": file_hash,
+                                   "fingerprint": fingerprint}) + "\n")
         for document in read_file(path, reader_config(config), root=root):
             document, units = structure_document(document, options)
             segments = annotate_document(document, units, nlp, config.get("nlp", "batch_size"))
-            fh.write(json.dumps({"type": "document", **document.to_dict()}, ensure_ascii=False) + "\n")
+            fh.write("D" + json.dumps(document.to_dict(), ensure_ascii=False) + "\n")
+            kinds[document.kind] += 1
             for seg in segments:
                 result.words += seg["words"]
-                fh.write(json.dumps({"type": "segment", **seg}, ensure_ascii=False) + "\n")
+                codes.update(seg["codes"])
+                fh.write("S" + json.dumps(seg, ensure_ascii=False) + "\n")
             result.documents += 1
             result.units += len(segments)
+        fh.write("T" + json.dumps({"documents": result.documents, "units": result.units,
+                                   "words": result.words, "kinds": kinds, "codes": codes}) + "\n")
     if result.documents == 0:
         part.unlink(missing_ok=True)
         raise InputError(path, "contains no documents")
     return result
 
 
+def _part_totals(part: Path) -> dict[str, Any]:
+    """The totals line at the end of a part (read from the end, not through the file)."""
+    with part.open("rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 65536))
+        last = fh.read().rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("utf-8")
+    if not last.startswith("T"):
+        raise OSError(f"part {part.name} has no totals line")
+    return json.loads(last[1:])
+
+
 def _count_part(part: Path) -> FileResult:
-    result = FileResult("", reused=True)
-    for rec in read_jsonl(part):
-        if "type" not in rec:
-            result.source = rec["source"]
-        elif rec["type"] == "document":
-            result.documents += 1
-        else:
-            result.units += 1
-            result.words += rec.get("words", 0)
-    return result
+    with part.open(encoding="utf-8") as fh:
+        header = json.loads(fh.readline()[1:])
+    totals = _part_totals(part)
+    return FileResult(header["source"], totals["documents"], totals["units"], totals["words"],
+                      reused=True)
 
 
-def _iter_parts(parts: list[Path], kind: str) -> Iterator[dict[str, Any]]:
+def _iter_parts(parts: list[Path], kind: str) -> Iterator[str]:
+    """The output lines of one kind ("document" or "segment") of every part, in order."""
+    tag = "D" if kind == "document" else "S"
     for part in parts:
-        for rec in read_jsonl(part):
-            if rec.get("type") == kind:
-                rec = dict(rec)
-                rec.pop("type")
-                yield rec
+        with part.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith(tag):
+                    yield line[1:]
 
 
 def _inputs(paths: list[Path]) -> tuple[list[Path], list[Path], dict[Path, Path | None]]:
@@ -172,8 +193,16 @@ def _inputs(paths: list[Path]) -> tuple[list[Path], list[Path], dict[Path, Path 
 
 
 def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False,
-        nlp: Any = None, progress: Callable[[FileResult, int, int], None] | None = None) -> RunSummary:
-    """Process ``paths`` (files or folders) into ``out_dir``; never raises for a bad input file."""
+        nlp: Any = None, progress: Callable[[FileResult, int, int], None] | None = None,
+        workers: int = 1, executor: Any = None) -> RunSummary:
+    """Process ``paths`` (files or folders) into ``out_dir``; never raises for a bad input file.
+
+    ``workers`` > 1 processes files in that many processes (each with the pipeline loaded once);
+    outputs are the same, byte for byte, as with one: every file goes to its own part file and
+    the parts are joined in input order. ``executor`` runs the files elsewhere instead: an object
+    with ``map_unordered(jobs, config, fingerprint)`` yielding (index, FileResult), such as
+    ``pipeline.distributed.DaskExecutor`` (a Dask cluster over a shared file system).
+    """
     from pipeline.tagging import build_pipeline
 
     started = time.perf_counter()
@@ -182,41 +211,117 @@ def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False
     summary = RunSummary(out_dir, skipped=[str(s) for s in skipped])
     for s in skipped:
         log.info("skipped (unknown file type): %s", s)
-    if nlp is None:
+    if executor is not None:
+        nlp, tagger_info = build_pipeline(config) if nlp is None else (nlp, {"tagger": "given"})
+    elif nlp is None:
         nlp, tagger_info = build_pipeline(config)
     else:
         tagger_info = {"tagger": "given"}
     fingerprint = hashlib.sha256(
-        (config.fingerprint() + json.dumps(tagger_info, sort_keys=True) + __version__).encode()
+        (config.fingerprint() + json.dumps(tagger_info, sort_keys=True) + __version__
+         + str(PART_FORMAT)).encode()
     ).hexdigest()[:16]
-    done_parts: list[Path] = []
-    nlp_seconds = 0.0
-    for i, path in enumerate(files, 1):
-        part = _part_path(out_dir, path)
+    jobs = [_Job(path, roots.get(path), _part_path(out_dir, path)) for path in files]
+    results: list[FileResult | None] = [None] * len(jobs)
+    todo: list[int] = []
+    done_count = 0
+    for i, job in enumerate(jobs):
         try:
-            file_hash = file_sha256(path)
-            if not force and _part_is_current(part, file_hash, fingerprint):
-                result = _count_part(part)
+            job.file_hash = file_sha256(job.path)
+            if not force and _part_is_current(job.part, job.file_hash, fingerprint):
+                results[i] = _count_part(job.part)
             else:
-                t0 = time.perf_counter()
-                result = _process_file(path, roots.get(path), config, nlp, part, file_hash, fingerprint)
-                nlp_seconds += time.perf_counter() - t0
-            done_parts.append(part)
-        except (InputError, PipelineError) as e:
-            result = FileResult(str(path), error=str(e).removeprefix(f"{path}: "))
-            log.error("%s", e)
+                todo.append(i)
         except OSError as e:
-            result = FileResult(str(path), error=f"cannot be read ({e.strerror or e})")
-            log.error("%s: cannot be read (%s)", path, e.strerror or e)
-        summary.files.append(result)
+            results[i] = _failure(job.path, e)
+        if results[i] is not None:
+            done_count += 1
+            if progress:
+                progress(results[i], done_count, len(jobs))
+    t0 = time.perf_counter()
+    results_iter = (executor.map_unordered([(i, jobs[i]) for i in todo], config, fingerprint)
+                    if executor is not None else _process_all(jobs, todo, config, nlp, fingerprint, workers))
+    for i, result in results_iter:
+        results[i] = result
+        done_count += 1
         if progress:
-            progress(result, i, len(files))
+            progress(result, done_count, len(jobs))
+    nlp_seconds = time.perf_counter() - t0 if todo else 0.0
+    summary.files = [r for r in results if r is not None]
+    done_parts = [job.part for job, r in zip(jobs, results) if r is not None and not r.error]
     documents_n = _write_outputs(out_dir, done_parts)
     extra = {"profiles": write_profiles(out_dir, _run_codebook(nlp))}
     elapsed = time.perf_counter() - started
-    summary.report = _report(summary, config, tagger_info, nlp, elapsed, nlp_seconds, documents_n, extra)
+    summary.report = _report(summary, config, tagger_info, nlp, elapsed, nlp_seconds, documents_n, extra,
+                             done_parts)
     write_json(out_dir / "report.json", summary.report)
     return summary
+
+
+@dataclass
+class _Job:
+    path: Path
+    root: Path | None
+    part: Path
+    file_hash: str = ""
+
+
+def _failure(path: Path, error: Exception) -> FileResult:
+    if isinstance(error, (InputError, PipelineError)):
+        log.error("%s", error)
+        return FileResult(str(path), error=str(error).removeprefix(f"{path}: "))
+    reason = getattr(error, "strerror", None) or error
+    log.error("%s: cannot be read (%s)", path, reason)
+    return FileResult(str(path), error=f"cannot be read ({reason})")
+
+
+def process_job(job: _Job, config: Config, nlp: Any, fingerprint: str) -> FileResult:
+    """One input file into its part file; a bad file gives a FileResult with ``error``.
+
+    The per-file function that one process, a pool of processes, or a cluster runs
+    (see ``pipeline.distributed``)."""
+    try:
+        return _process_file(job.path, job.root, config, nlp, job.part, job.file_hash, fingerprint)
+    except (InputError, PipelineError, OSError) as e:
+        return _failure(job.path, e)
+
+
+_WORKER: dict[str, Any] = {}  # the pipeline of a worker process (inherited or built once)
+
+
+def _worker_init(config: Config) -> None:
+    if "nlp" not in _WORKER:
+        from pipeline.tagging import build_pipeline
+
+        _WORKER["nlp"] = build_pipeline(config)[0]
+
+
+def _worker_job(job: _Job, config: Config, fingerprint: str) -> FileResult:
+    return process_job(job, config, _WORKER["nlp"], fingerprint)
+
+
+def _process_all(jobs: list[_Job], todo: list[int], config: Config, nlp: Any, fingerprint: str,
+                 workers: int) -> Iterator[tuple[int, FileResult]]:
+    """(index, result) for every job to do, as they finish."""
+    if workers <= 1 or len(todo) <= 1:
+        for i in todo:
+            yield i, process_job(jobs[i], config, nlp, fingerprint)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    methods = multiprocessing.get_all_start_methods()
+    # fork: workers share the loaded pipeline with this process (no second start-up).
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    _WORKER["nlp"] = nlp
+    try:
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
+                                 initializer=_worker_init, initargs=(config,)) as pool:
+            futures = {pool.submit(_worker_job, jobs[i], config, fingerprint): i for i in todo}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+    finally:
+        _WORKER.pop("nlp", None)
 
 
 def _run_codebook(nlp: Any) -> Any:
@@ -231,17 +336,18 @@ def _run_codebook(nlp: Any) -> Any:
 def _write_outputs(out_dir: Path, parts: list[Path]) -> int:
     with atomic_open(out_dir / "documents.jsonl") as fh:
         n_docs = 0
-        for rec in _iter_parts(parts, "document"):
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        for line in _iter_parts(parts, "document"):
+            fh.write(line)
             n_docs += 1
     with atomic_open(out_dir / "segments.jsonl") as fh:
-        for rec in _iter_parts(parts, "segment"):
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        for line in _iter_parts(parts, "segment"):
+            fh.write(line)
     return n_docs
 
 
 def _report(summary: RunSummary, config: Config, tagger_info: dict[str, Any], nlp: Any,
-            elapsed: float, nlp_seconds: float, n_docs: int, extra: dict[str, Any]) -> dict[str, Any]:
+            elapsed: float, nlp_seconds: float, n_docs: int, extra: dict[str, Any],
+            parts: list[Path]) -> dict[str, Any]:
     from pipeline.nlp.language import model_description
 
     ok = [f for f in summary.files if not f.error]
@@ -250,12 +356,12 @@ def _report(summary: RunSummary, config: Config, tagger_info: dict[str, Any], nl
     words_new = sum(f.words for f in processed)
     kinds: Counter[str] = Counter()
     codes: Counter[str] = Counter()
-    for rec in read_jsonl(summary.out_dir / "documents.jsonl"):
-        kinds[rec["kind"]] += 1
     n_units = 0
-    for rec in read_jsonl(summary.out_dir / "segments.jsonl"):
-        n_units += 1
-        codes.update(rec.get("codes") or [])
+    for part in parts:
+        totals = _part_totals(part)
+        kinds.update(totals["kinds"])
+        codes.update(totals["codes"])
+        n_units += totals["units"]
     return {
         "pipeline_version": __version__,
         "config": config.source,

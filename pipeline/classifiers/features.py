@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA
 from spacy.tokens import Doc
 
-from pipeline.nlp.components import dutch_lemma
+from pipeline.nlp.components import dutch_lemma, marks_of
 
 STOP_CONTEXT = {"de", "het", "een", "en", "ik", "je", "dat", "die", "is", "in", "van", "op", "te",
                 "er", "ze", "we", "hij", "zij", "niet", "maar", "dan", "ook", "wel", "met", "voor",
@@ -30,6 +31,19 @@ def _context_lemmas(text: str, limit: int = 40) -> list[str]:
     return [dutch_lemma(w) for w in words if w and w.isalpha() and w not in STOP_CONTEXT][:limit]
 
 
+def doc_lemmas(doc: Doc) -> list[str]:
+    """Lower-case lemmas of a unit's words (punctuation and spaces left out), marks as
+    ``<placeholder>``/``<inaudible>``; read from arrays, without creating Token objects."""
+    strings = doc.vocab.strings
+    marks = marks_of(doc)
+    out = []
+    for i, (lemma, punct, space) in enumerate(doc.to_array([LEMMA, IS_PUNCT, IS_SPACE]).tolist()):
+        if punct or space:
+            continue
+        out.append(f"<{marks[i]}>" if i in marks else strings[lemma].lower())
+    return out
+
+
 def doc_features(doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), char_ngrams: bool = False) -> list[str]:
     """The feature strings of one unit (repeated features count).
 
@@ -38,8 +52,7 @@ def doc_features(doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), char_ngrams
     twice the training time, so they are off by default; they may help with spelling variation.
     """
     feats: list[str] = []
-    lemmas = [t.lemma_.lower() if not t._.mark else f"<{t._.mark}>" for t in doc
-              if not (t.is_punct or t.is_space)]
+    lemmas = doc_lemmas(doc)
     feats += [f"w={lem}" for lem in lemmas]
     feats += [f"b={a}_{b}" for a, b in itertools.pairwise(lemmas)]
     if char_ngrams:

@@ -110,6 +110,48 @@ def check_compatibility(path: str | Path, card: dict[str, Any], codebook: Codebo
             log.warning("%s: trained with %s %s, running %s %s", path, pkg, a, pkg, b)
 
 
+_SPLIT_TITLES = {
+    "register": "leave-one-register-out: each register (interviews, diaries, meeting reports, field "
+                "notes, case files, research reports) predicted by a model trained on the others",
+    "writer": "leave-one-writer-out: each writer's documents predicted by a model trained on the "
+              "other writers' documents",
+    "document": "split by document; within one writer's style this overstates quality on unseen text",
+}
+
+
+def _cv_section(split: str, cv: dict[str, Any]) -> list[str]:
+    lines = [f"## Cross-validated scores ({cv['folds']} folds, {_SPLIT_TITLES.get(split, split)})", "",
+             "| code | n | precision | recall | F1 | kappa | cue tagger F1 | cue tagger kappa |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    cue = (cv.get("cue_tagger") or {}).get("per_code", {})
+    for code, m in cv["per_code"].items():
+        c = cue.get(code, {})
+        lines.append(f"| {code} | {m['support']} | {m['precision']:.2f} | {m['recall']:.2f} | "
+                     f"{m['f1']:.2f} | {m['kappa']:.2f} | {c.get('f1', float('nan')):.2f} | "
+                     f"{c.get('kappa', float('nan')):.2f} |")
+    macro = cv["macro"]
+    lines += ["", f"Macro F1 {macro['f1']:.3f}, macro kappa {macro['kappa']:.3f}"
+              + (f" (cue tagger: {cv['cue_tagger']['macro']['kappa']:.3f})" if cv.get("cue_tagger") else "")
+              + ".", ""]
+    if cv.get("by_group"):
+        groups = sorted(cv["by_group"])
+        lines += [f"Kappa per held-out {split}, model / cue tagger (* where the model is below the "
+                  "cue tagger; blank: fewer than 5 units with the code):", "",
+                  "| code | " + " | ".join(groups) + " |", "|---|" + "---:|" * len(groups)]
+        for code in cv["per_code"]:
+            cells = []
+            for g in groups:
+                e = cv["by_group"][g]
+                if e["support"].get(code, 0) < 5:
+                    cells.append("")
+                    continue
+                m, c = e["model"][code], e.get("cue_tagger", {}).get(code, float("nan"))
+                cells.append(f"{m:.2f} / {c:.2f}{' *' if m < c - 1e-9 else ''}")
+            lines.append(f"| {code} | " + " | ".join(cells) + " |")
+        lines += ["| units | " + " | ".join(str(cv["by_group"][g]["units"]) for g in groups) + " |", ""]
+    return lines
+
+
 def render_card(card: dict[str, Any]) -> str:
     """The model card as Markdown for people."""
     cb = card["codebook"]
@@ -120,19 +162,11 @@ def render_card(card: dict[str, Any]) -> str:
              f"(sha {card['data']['sha']}); sources: {', '.join(card['data'].get('sources', []))}",
              f"- Trained: {card.get('created', '')}",
              "- Versions: " + ", ".join(f"{k} {v}" for k, v in card.get("versions", {}).items()), ""]
-    if card.get("cv"):
-        cv = card["cv"]
-        lines += [f"## Cross-validated scores ({cv['folds']} folds, split by document)", "",
-                  "| code | n | precision | recall | F1 | kappa | cue tagger F1 | cue tagger kappa |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
-        cue = (cv.get("cue_tagger") or {}).get("per_code", {})
-        for code, m in cv["per_code"].items():
-            c = cue.get(code, {})
-            lines.append(f"| {code} | {m['support']} | {m['precision']:.2f} | {m['recall']:.2f} | "
-                         f"{m['f1']:.2f} | {m['kappa']:.2f} | {c.get('f1', float('nan')):.2f} | "
-                         f"{c.get('kappa', float('nan')):.2f} |")
-        macro = cv["macro"]
-        lines += ["", f"Macro F1 {macro['f1']:.3f}, macro kappa {macro['kappa']:.3f}.", ""]
+    splits = card.get("cv_splits") or ({card["cv"].get("split", "document"): card["cv"]} if card.get("cv") else {})
+    if card.get("command"):
+        lines += ["Reproduce (training and every table below):", "", "```sh", card["command"], "```", ""]
+    for split, cv in splits.items():
+        lines += _cv_section(split, cv)
     lines += ["## Counts per code in the training data", "", "| code | units |", "|---|---:|"]
     lines += [f"| {c} | {n} |" for c, n in card["data"]["counts"].items()]
     if card.get("untrained"):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from spacy.attrs import LEMMA
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -181,13 +182,17 @@ class SklearnCodeModel(CodeModel):
         names += ["enc=dimension"] * (X.shape[1] - len(names))  # embedding columns: not shown
         out = []
         for i, (doc, assigned) in enumerate(zip(docs, codes)):
+            if not assigned:
+                out.append({})
+                continue
             cues = self.cue_evidence(doc)
+            first_token = _first_tokens(doc)
             ev: dict[str, list[dict[str, Any]]] = {}
             for code in assigned:
                 clf = self.groups[self.codebook.group_of(code).id]
                 items = list(cues.get(code, []))
                 for j, weight in clf.contributions(X[i], code):
-                    item = _describe(names[j], weight, doc)
+                    item = _describe(names[j], weight, doc, first_token)
                     if item is not None:
                         items.append(item)
                     if len(items) >= 5:
@@ -249,7 +254,16 @@ def _inner_groups(units: list[AnnotatedUnit], by: str) -> list[str]:
     return [u.doc_id for u in units]
 
 
-def _describe(feature: str, weight: float, doc: Doc) -> dict[str, Any] | None:
+def _first_tokens(doc: Doc) -> dict[str, int]:
+    """Lemma -> index of its first token in the unit (for evidence offsets)."""
+    first: dict[str, int] = {}
+    strings = doc.vocab.strings
+    for i, lemma in enumerate(doc.to_array([LEMMA]).tolist()):
+        first.setdefault(strings[lemma].lower(), i)
+    return first
+
+
+def _describe(feature: str, weight: float, doc: Doc, first_token: dict[str, int]) -> dict[str, Any] | None:
     """A readable evidence item for a feature; character n-grams are not shown."""
     kind, _, value = feature.partition("=")
     if kind == "c" or kind == "len" or kind not in _READABLE:
@@ -257,11 +271,9 @@ def _describe(feature: str, weight: float, doc: Doc) -> dict[str, Any] | None:
     item: dict[str, Any] = {"source": "model", "feature": _READABLE[kind],
                             "text": value.replace("_", " "), "weight": round(weight, 4)}
     if kind in ("w", "b"):
-        first = value.split("_")[0]
-        for t in doc:
-            if t.lemma_.lower() == first:
-                n = len(value.split("_"))
-                span = doc[t.i:t.i + n]
-                item.update(text=span.text, start=span.start_char, end=span.end_char)
-                break
+        words = value.split("_")
+        i = first_token.get(words[0])
+        if i is not None:
+            span = doc[i:i + len(words)]
+            item.update(text=span.text, start=span.start_char, end=span.end_char)
     return item

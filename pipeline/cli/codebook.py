@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.main import app
+from pipeline.cli.app import app
 from pipeline.cli.options import user_errors
 
 codebook_app = typer.Typer(help="Validate codebooks and exchange them with QDA software (.qdc).",

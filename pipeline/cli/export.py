@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.main import app
+from pipeline.cli.app import app
 from pipeline.cli.options import export_format, user_errors
 
 

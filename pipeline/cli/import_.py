@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.main import app
+from pipeline.cli.app import app
 from pipeline.cli.options import user_errors
 
 DEFAULT_CODEBOOK = Path("configs/codebooks/default.yaml")

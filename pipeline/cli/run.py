@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from pipeline.cli.main import app
+from pipeline.cli.app import app
 from pipeline.cli.options import CONFIG, SET, config_from_cli, user_errors
-from pipeline.run import FileResult, run
+
+if TYPE_CHECKING:
+    from pipeline.run import FileResult
 
 
 class _Progress:
@@ -57,6 +60,7 @@ def run_command(
     model: Path = typer.Option(None, "--model", help="Trained model folder (overrides the config)."),
     force: bool = typer.Option(False, "--force", help="Redo documents already done in OUT."),
     no_codes: bool = typer.Option(False, "--no-codes", help="Only read, segment and tokenise: no codebook, no codes."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes working on files side by side; outputs are the same as with one."),
     overrides: list[str] = SET,
 ) -> None:
     """Read, segment, tokenise and pre-code documents.
@@ -73,13 +77,15 @@ def run_command(
 
       narratives run data/ --out out --set structure.roles='{Marieke: interviewer}'
     """
+    from pipeline.run import run
+
     with user_errors():
         if kind:
             overrides = [*(overrides or []), f"structure.kind={kind}"]
         if no_codes:
             overrides = [*(overrides or []), "tagging.codes=false"]
         cfg = config_from_cli(config, overrides, codebook=codebook, **{"tagging.model": model})
-        summary = run(paths, out, cfg, force=force, progress=_Progress())
+        summary = run(paths, out, cfg, force=force, progress=_Progress(), workers=workers)
     counts = summary.report["counts"]
     timings = summary.report["timings"]
     typer.echo(f"{counts['documents']} documents, {counts['units']} units, {counts['words']} words "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.main import app
+from pipeline.cli.app import app
 from pipeline.cli.options import user_errors
 
 
@@ -25,6 +25,8 @@ def train_command(
     device: str = typer.Option(None, "--device", help="transformers: cpu or cuda (default: cuda when available)."),
     char_ngrams: bool = typer.Option(False, "--char-ngrams", help="sklearn: add character 3-5-grams to the features (slower; no gain measured on corpora/annotated)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
+    split: list[str] = typer.Option(None, "--split", help="What the card's cross-validation holds out: register, writer, document (repeatable; default: register and writer when the data names them, else document)."),
+    encoder: str = typer.Option(None, "--encoder", help="sklearn: add a pretrained sentence encoder's embedding to the features: use-m3 (needs the encoder extra)."),
 ) -> None:
     """Train a classifier for every code of a codebook.
 
@@ -46,13 +48,22 @@ def train_command(
         params.update({k: v for k, v in given.items() if v is not None})
     if backend == "sklearn" and char_ngrams:
         params["char_ngrams"] = True
+    if backend == "sklearn" and encoder:
+        params["encoder"] = encoder
     if cv is None:
         cv = 5 if backend == "sklearn" else 0
     with user_errors():
-        card = train(codebook, data, out, backend=backend, cv=cv, params=params)
+        import shlex
+        import sys
+
+        command = "narratives " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
+        card = train(codebook, data, out, backend=backend, cv=cv, params=params, splits=split or None,
+                     command=command)
     typer.echo(f"trained {backend} model on {card['data']['units']} units from "
                f"{card['data']['documents']} documents in {card['fit_seconds']} s -> {out}")
     if card.get("untrained"):
         typer.echo("not trained (too few examples): " + ", ".join(card["untrained"]))
-    if card.get("cv"):
-        typer.echo(format_table(card["cv"], card["cv"].get("cue_tagger")))
+    for name, result in (card.get("cv_splits") or {}).items():
+        typer.echo(f"\ncross-validation, one {name} held out at a time" if name != "document"
+                   else "\ncross-validation by document")
+        typer.echo(format_table(result, result.get("cue_tagger")))

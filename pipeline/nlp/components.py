@@ -8,9 +8,19 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 import simplemma
+from spacy.attrs import IS_ALPHA, LEMMA, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Token
+
+# Token index -> mark kind, kept beside ``token._.mark``: reading a dict is much cheaper than
+# spaCy's extension attributes in the per-token loops of lemmatising and feature extraction.
+MARKS_KEY = "narratives.marks"
+
+
+def marks_of(doc: Doc) -> dict[int, str]:
+    return doc.user_data.get(MARKS_KEY, {})
 
 if not Token.has_extension("mark"):
     Token.set_extension("mark", default=None)  # "inaudible" | "placeholder" | None
@@ -55,13 +65,27 @@ def dutch_lemma(word: str) -> str:
 
 @Language.component("simplemma_lemmatizer", assigns=["token.lemma"])
 def simplemma_lemmatizer(doc: Doc) -> Doc:
-    """Lower-case simplemma lemmas; marks and placeholders keep their text."""
-    for token in doc:
-        if token._.mark or not token.is_alpha:
-            token.lemma_ = token.lower_
+    """Lower-case simplemma lemmas; marks and placeholders keep their text.
+
+    Works on arrays (no Token objects: creating them was a fifth of a run's time)."""
+    if not len(doc):
+        return doc
+    strings = doc.vocab.strings
+    marks = marks_of(doc)
+    arr = doc.to_array([LOWER, IS_ALPHA])
+    lemmas = np.empty(len(doc), dtype=np.uint64)
+    for i, (lower, alpha) in enumerate(arr.tolist()):
+        if alpha and i not in marks:
+            lemmas[i] = strings.add(_lower_lemma(strings[lower]))
         else:
-            token.lemma_ = dutch_lemma(token.lower_).lower()
+            lemmas[i] = lower
+    doc.from_array([LEMMA], lemmas.reshape(-1, 1))
     return doc
+
+
+@lru_cache(maxsize=200_000)
+def _lower_lemma(word: str) -> str:
+    return dutch_lemma(word).lower()
 
 
 @Language.component("transcript_marks", assigns=["token._.mark"])
@@ -82,4 +106,6 @@ def transcript_marks(doc: Doc) -> Doc:
     for span, kind in spans:
         for token in doc.char_span(span.start_char, span.end_char, alignment_mode="expand"):
             token._.mark = kind
+    if spans:
+        doc.user_data[MARKS_KEY] = {t.i: t._.mark for t in doc if t._.mark}
     return doc

@@ -1,0 +1,76 @@
+"""Runs over several processes or a Dask cluster give the same outputs as one process."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli.main import _register, app
+from pipeline.config import load_config
+from pipeline.run import run
+
+_register()
+OUTPUTS = ("documents.jsonl", "segments.jsonl", "profiles.jsonl")
+
+
+@pytest.fixture
+def corpus(repo_root: Path, tmp_path: Path) -> Path:
+    """Eight files of the demo corpus (text, subtitles, spreadsheet, Word) and one broken file."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    demo = repo_root / "corpora" / "demo"
+    for name in ("interview_spv.txt", "interview_wijkagent.srt", "interview_jongerenwerker.vtt",
+                 "interviews_kort.csv", "beslissingen.jsonl", "dagboek_wijkverpleegkundige.txt",
+                 "interview_huisarts.docx", "casuistiekbespreking_verslag.txt"):
+        shutil.copy(demo / name, folder / name)
+    (folder / "kapot.docx").write_bytes(b"PK\x03\x04 geen zip")
+    return folder
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in OUTPUTS}
+
+
+def test_two_workers_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path) -> None:
+    config = load_config(None, [])
+    one = run([corpus], tmp_path / "one", config)
+    two = run([corpus], tmp_path / "two", config, workers=2)
+
+    assert _outputs(tmp_path / "one") == _outputs(tmp_path / "two")
+    assert [f.source for f in one.files] == [f.source for f in two.files]
+    assert [f.source for f in two.failed] == [str(corpus / "kapot.docx")]
+    report = json.loads((tmp_path / "two" / "report.json").read_text())
+    assert report["counts"]["units"] == one.report["counts"]["units"] > 100
+    assert report["counts"]["codes"] == one.report["counts"]["codes"]
+
+    again = run([corpus], tmp_path / "two", config, workers=2)  # resumable as with one worker
+    assert all(f.reused for f in again.files if not f.error)
+    assert _outputs(tmp_path / "two") == _outputs(tmp_path / "one")
+
+
+def test_workers_option_of_the_command(corpus: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["run", str(corpus), "--out", str(tmp_path / "out"), "--workers", "2"])
+
+    assert result.exit_code == 1  # the broken file
+    assert "kapot.docx" in result.output
+    run([corpus], tmp_path / "ref", load_config(None, []))
+    assert _outputs(tmp_path / "out") == _outputs(tmp_path / "ref")
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_writes_the_same_bytes(corpus: Path, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    from pipeline.distributed import run_on_dask
+
+    config = load_config(None, [])
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        summary = run_on_dask([corpus], tmp_path / "dask", config, client)
+    run([corpus], tmp_path / "one", config)
+
+    assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "one")
+    assert [f.source for f in summary.failed] == [str(corpus / "kapot.docx")]

@@ -1,16 +1,26 @@
-"""Throughput and memory of ``narratives run`` on the demo corpus, copied N times.
+"""Whole-process throughput of ``narratives run`` against bare spaCy, start-up, workers, memory.
 
-Prints words per second (median of R runs, each in a fresh output folder) for the reading and
-segmentation stage alone and for the whole run with the configured tagger, and the peak resident
-memory of a run over a corpus N times larger, to show that memory does not grow with the corpus
-(documents are streamed). Figures only; nothing here asserts a time.
+All in one run on the same texts, so the figures can be compared as ratios on a noisy machine:
 
-    python bench/run_throughput.py --copies 5 --repeats 3
+- a corpus of 40 interview transcripts (about 150,000 words) made from the transcripts of
+  corpora/annotated/src (``@@`` lines dropped);
+- **bare spaCy**: ``spacy.blank("nl")`` + sentencizer over the same texts, in-process (the floor
+  any spaCy pipeline pays);
+- **narratives run**, whole process as a user waits for it (``narratives run CORPUS --out DIR``
+  from the shell: start-up, reading, segmentation, spaCy, the default model, evidence, writing),
+  for each ``--workers`` count;
+- **start-up**: ``narratives --help`` and ``narratives run`` on one short file;
+- **peak RSS** of a run over corpora/demo copied 1, 10 and 50 times (streamed: it should not grow).
+
+Each figure is the median of ``--repeats`` runs. Prints figures; asserts nothing.
+
+    python bench/run_throughput.py --repeats 3
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shutil
 import statistics
@@ -21,30 +31,52 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+NARRATIVES = [sys.executable, "-m", "pipeline"]
 
 
-def _corpus(copies: int, into: Path) -> Path:
-    for i in range(copies):
-        shutil.copytree(ROOT / "corpora" / "demo", into / f"copy{i}")
-    return into
+def interview_corpus(into: Path, n_files: int = 40, words_per_file: int = 3600) -> tuple[list[str], int]:
+    """40 transcripts of about 3,600 words, each a different mix of the annotated transcripts."""
+    sys.path.insert(0, str(ROOT))
+    from pipeline.exchange.marked_text import read
+
+    texts = [d.text for d in (read(f) for f in sorted((ROOT / "corpora/annotated/src").glob("*.txt")))
+             if d.kind == "transcript"]
+    into.mkdir(parents=True)
+    out, k = [], 0
+    for i in range(n_files):
+        chunk, words = [], 0
+        while words < words_per_file:
+            t = texts[(k * 7 + i) % len(texts)]
+            k += 1
+            chunk.append(t)
+            words += len(t.split())
+        text = "\n\n".join(chunk)
+        (into / f"interview_{i:02d}.txt").write_text(text, encoding="utf-8")
+        out.append(text)
+    return out, sum(len(t.split()) for t in out)
 
 
-def _stage_read_structure(corpus: Path) -> tuple[float, int]:
-    from pipeline.readers import iter_input_files, read_file
-    from pipeline.structure import structure_document
+def bare_spacy_seconds(texts: list[str]) -> float:
+    import spacy
 
-    files, _ = iter_input_files([corpus])
+    nlp = spacy.blank("nl")
+    nlp.add_pipe("sentencizer")
     t0 = time.perf_counter()
-    words = 0
-    for f in files:
-        for doc in read_file(f, root=corpus):
-            _, units = structure_document(doc)
-            words += sum(len(u.text.split()) for u in units)
-    return time.perf_counter() - t0, words
+    for text in texts:
+        for para in text.split("\n"):  # units, as the pipeline makes them (and under spaCy's length limit)
+            if para.strip():
+                nlp(para)
+    return time.perf_counter() - t0
 
 
-def _peak_rss_mb(corpus: Path, out: Path) -> float:
-    """Peak RSS of a separate ``narratives run`` process (ru_maxrss of the child, in MB)."""
+def timed(cmd: list[str], cwd: Path) -> float:
+    """Wall seconds of a child process, from start to exit."""
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def peak_rss_mb(corpus: Path, out: Path) -> float:
     code = ("import resource, sys; from pathlib import Path; from pipeline.config import load_config; "
             "from pipeline.run import run; run([Path(sys.argv[1])], Path(sys.argv[2]), load_config(None, [])); "
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
@@ -55,36 +87,37 @@ def _peak_rss_mb(corpus: Path, out: Path) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--copies", type=int, default=3, help="copies of corpora/demo in the corpus")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--workers", default="1,2", help="worker counts to time, e.g. 1,2,4")
+    ap.add_argument("--copies", default="1,10,50", help="copies of corpora/demo for the memory figure")
     args = ap.parse_args()
-
-    from pipeline.config import load_config
-    from pipeline.run import run
-    from pipeline.tagging import build_pipeline
-
-    config = load_config(ROOT / "configs" / "default.yaml", [])
-    nlp, tagger = build_pipeline(config)
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, {__import__('os').cpu_count()} cores, "
-          f"python {platform.python_version()}; tagger: {tagger.get('tagger')} {tagger.get('backend', '')}")
+    med = statistics.median
+    print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} cores, "
+          f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        corpus = _corpus(args.copies, tmp / "corpus")
-        stage, full = [], []
-        words = 0
-        for r in range(args.repeats):
-            seconds, words = _stage_read_structure(corpus)
-            stage.append(words / seconds)
-            t0 = time.perf_counter()
-            summary = run([corpus], tmp / f"out{r}", config, nlp=nlp)
-            full.append(summary.report["counts"]["words"] / (time.perf_counter() - t0))
-        print(f"corpus: {args.copies} x corpora/demo = {summary.report['counts']['documents']} documents, "
-              f"{summary.report['counts']['words']:,} words")
-        print(f"read + segment:        median {statistics.median(stage):>10,.0f} words/s over {args.repeats} runs")
-        print(f"whole run (spaCy+tag): median {statistics.median(full):>10,.0f} words/s over {args.repeats} runs")
-        small = _peak_rss_mb(_corpus(1, tmp / "one"), tmp / "rss1")
-        large = _peak_rss_mb(corpus, tmp / "rssN")
-        print(f"peak memory of a run:  {small:.0f} MB for 1 copy, {large:.0f} MB for {args.copies} copies")
+        texts, words = interview_corpus(tmp / "interviews")
+        print(f"corpus: 40 interview transcripts, {words:,} words (whitespace tokens)\n")
+        bare = [bare_spacy_seconds(texts) for _ in range(args.repeats)]
+        print(f"bare spaCy (blank nl + sentencizer, in-process): {words / med(bare):,.0f} words/s")
+        help_s = [timed([*NARRATIVES, "--help"], tmp) for _ in range(args.repeats)]
+        (tmp / "one.txt").write_text("I: Wat deed u?\nR: Ik heb toen besloten te bellen.\n", encoding="utf-8")
+        small = [timed([*NARRATIVES, "run", "one.txt", "--out", f"small{r}"], tmp) for r in range(args.repeats)]
+        print(f"start-up: narratives --help {med(help_s):.2f} s; narratives run on one short file "
+              f"{med(small):.2f} s (model loading included)")
+        per_worker = {}
+        for n in [int(w) for w in args.workers.split(",")]:
+            walls = [timed([*NARRATIVES, "run", "interviews", "--out", f"out_w{n}_{r}", "--workers", str(n)],
+                           tmp) for r in range(args.repeats)]
+            per_worker[n] = words / med(walls)
+            print(f"narratives run, whole process, --workers {n}: {per_worker[n]:,.0f} words/s "
+                  f"(median wall {med(walls):.1f} s), ratio to bare spaCy {per_worker[n] * med(bare) / words:.3f}")
+        print("\npeak RSS of a run over corpora/demo copied N times:")
+        for n in [int(c) for c in args.copies.split(",")]:
+            corpus = tmp / f"demo_x{n}"
+            for i in range(n):
+                shutil.copytree(ROOT / "corpora" / "demo", corpus / f"copy{i}")
+            print(f"  x{n}: {peak_rss_mb(corpus, tmp / f'mem_out{n}'):.0f} MB", flush=True)
 
 
 if __name__ == "__main__":

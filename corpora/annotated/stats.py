@@ -33,10 +33,29 @@ def main() -> None:
     print(f"{len(records)} documents, {sum(units_by_kind.values())} units")
     print("documents per kind:", dict(kinds), " units per kind:", dict(units_by_kind))
     print("documents per profession:", dict(professions.most_common()))
-    print(f"\n| code | units | transcript | diary | report |\n|---|---:|---:|---:|---:|")
-    for code in sorted(per_code_kind):
-        k = per_code_kind[code]
-        print(f"| {code} | {sum(k.values())} | {k['transcript']} | {k['diary']} | {k['report']} |")
+    registers = sorted({r["metadata"].get("register", "?") for r in records})
+    writers = sorted({r["metadata"].get("writer", "?") for r in records})
+    per_code_reg: dict[str, Counter[str]] = defaultdict(Counter)
+    units_by: dict[str, Counter[str]] = {"register": Counter(), "writer": Counter()}
+    docs_by: dict[str, Counter[str]] = {"register": Counter(), "writer": Counter()}
+    dm_by: dict[str, Counter[str]] = {"register": Counter(), "writer": Counter()}
+    for r in records:
+        for key in ("register", "writer"):
+            value = r["metadata"].get(key, "?")
+            units_by[key][value] += len(r["units"])
+            docs_by[key][value] += 1
+            dm_by[key][value] += sum("decision_moment" in u["codes"] for u in r["units"])
+        for u in r["units"]:
+            for c in u["codes"]:
+                per_code_reg[c][r["metadata"].get("register", "?")] += 1
+    for key, values in (("register", registers), ("writer", writers)):
+        print(f"\n| {key} | documents | units | with decision_moment |\n|---|---:|---:|---:|")
+        for v in values:
+            print(f"| {v} | {docs_by[key][v]} | {units_by[key][v]} | {dm_by[key][v]} |")
+    print("\n| code | units | " + " | ".join(registers) + " |\n|---|---:|" + "---:|" * len(registers))
+    for code in sorted(per_code_reg):
+        k = per_code_reg[code]
+        print(f"| {code} | {sum(k.values())} | " + " | ".join(str(k[g]) for g in registers) + " |")
     codebook = load_codebook("configs/codebooks/default.yaml")
     units = load_annotated([CORPUS])
     nlp = build_nlp()

@@ -11,7 +11,6 @@ probabilities by Cohen's kappa. State: six numbers per code, saved as an array.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from pipeline.classifiers.linear import best_kappa_threshold, kappa
 
@@ -36,6 +35,8 @@ def fit_blend(p_oof: np.ndarray, cue_score: np.ndarray, y: np.ndarray,
     """
     if y.min() == y.max():
         return np.array([1.0, 0.0, 0.0, 0.0, cue_threshold, 0.0]), 0.5
+    from sklearn.linear_model import LogisticRegression
+
     X = blend_inputs(p_oof, cue_score, cue_threshold)
     lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(X, y)
     weights = np.array([*lr.coef_[0], lr.intercept_[0], cue_threshold, 0.0])

@@ -7,21 +7,21 @@ regression over the group's codes plus "none", with one tuned threshold for the 
 A group that ``requires`` a code is trained on the units that carry it.
 
 Only numbers are kept after fitting (coefficients, intercepts, calibration and thresholds), so a
-saved model is arrays plus JSON, and prediction is a dot product written out here.
+saved model is arrays plus JSON, and prediction is a dot product written out here. scikit-learn
+is imported only to fit (importing it costs a run more start-up time than the whole prediction).
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import cohen_kappa_score
-from sklearn.model_selection import GroupKFold
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 from pipeline.codebook import Group
 
@@ -46,6 +46,8 @@ def _folds(doc_ids: np.ndarray, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
     k = min(n, len(set(doc_ids)))
     if k < 2:
         return []
+    from sklearn.model_selection import GroupKFold
+
     return list(GroupKFold(n_splits=k).split(np.zeros(len(doc_ids)), groups=doc_ids))
 
 
@@ -70,6 +72,8 @@ class LinearGroupClassifier:
 
     # -- fitting ------------------------------------------------------------------------------
     def _lr(self, multinomial: bool) -> LogisticRegression:
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000,
                                   solver="newton-cg" if multinomial else "liblinear",
                                   random_state=self.seed)
@@ -100,6 +104,8 @@ class LinearGroupClassifier:
         if not self.classes_:
             return self
         groups = np.array(doc_ids)
+        from sklearn.exceptions import ConvergenceWarning
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             if self.group.kind == "multi":
@@ -123,6 +129,8 @@ class LinearGroupClassifier:
                 calib.append((1.0, 0.0))
                 self.thresholds[code] = 0.5
                 continue
+            from sklearn.linear_model import LogisticRegression
+
             platt = LogisticRegression(C=1e4).fit(oof.reshape(-1, 1), y)
             a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
             calib.append((a, b))
@@ -233,6 +241,8 @@ def best_kappa_threshold(y: np.ndarray, p: np.ndarray) -> float:
 def kappa(y: np.ndarray, pred: np.ndarray) -> float:
     if len(set(y.tolist()) | set(pred.tolist())) < 2:
         return 0.0
+    from sklearn.metrics import cohen_kappa_score
+
     return float(cohen_kappa_score(y, pred))
 
 

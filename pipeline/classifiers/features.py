@@ -44,7 +44,8 @@ def doc_lemmas(doc: Doc) -> list[str]:
     return out
 
 
-def doc_features(doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), char_ngrams: bool = False) -> list[str]:
+def doc_features(doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), char_ngrams: bool = False,
+                 neighbours: bool = True) -> list[str]:
     """The feature strings of one unit (repeated features count).
 
     ``char_ngrams`` adds character 3-5-grams inside words (``c=``). Measured with document-wise
@@ -65,8 +66,9 @@ def doc_features(doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), char_ngrams
     ctx = doc._.unit or {}
     for key in ("role", "section", "kind"):
         feats.append(f"{key}={ctx.get(key) or 'none'}")
-    feats += [f"prev={lem}" for lem in _context_lemmas(ctx.get("before") or "", 25)]
-    feats += [f"next={lem}" for lem in _context_lemmas(ctx.get("after") or "", 15)]
+    if neighbours:
+        feats += [f"prev={lem}" for lem in _context_lemmas(ctx.get("before") or "", 25)]
+        feats += [f"next={lem}" for lem in _context_lemmas(ctx.get("after") or "", 15)]
     feats.append(f"len={min(int(math.log2(len(doc) + 1)), 9)}")
     return feats
 

@@ -45,15 +45,17 @@ class SklearnCodeModel(CodeModel):
 
     def __init__(self, codebook: Codebook, nlp: Language | None = None, C: float = 16.0,
                  cv: int = 3, min_df: int = 2, max_features: int = 60_000, seed: int = 0,
-                 char_ngrams: bool = False, blend: bool = True, inner_groups: str = "writer",
-                 encoder: str | None = None, encoder_weight: float = 1.0) -> None:
+                 char_ngrams: bool = False, blend: bool = True, inner_groups: str = "register",
+                 encoder: str | None = None, encoder_weight: float = 1.0,
+                 neighbours: bool = True) -> None:
         super().__init__(codebook, nlp)
         from pipeline.classifiers.encoders import check_encoder
 
         check_encoder(encoder)
         self.params = {"C": C, "cv": cv, "min_df": min_df, "max_features": max_features, "seed": seed,
                        "char_ngrams": char_ngrams, "blend": blend, "inner_groups": inner_groups,
-                       "encoder": encoder, "encoder_weight": encoder_weight}
+                       "encoder": encoder, "encoder_weight": encoder_weight,
+                       "neighbours": neighbours}
         self.features = TfidfFeatures(min_df, max_features)
         self.groups: dict[str, LinearGroupClassifier] = {}
         self.blends: dict[str, np.ndarray] = {}  # group id -> (codes x 6) stacking weights
@@ -63,7 +65,8 @@ class SklearnCodeModel(CodeModel):
         rows = []
         for doc in docs:
             hits = [(code, cue) for code, cue, _, _ in self.cues.match(doc)]
-            rows.append(doc_features(doc, hits, char_ngrams=self.params["char_ngrams"]))
+            rows.append(doc_features(doc, hits, char_ngrams=self.params["char_ngrams"],
+                                     neighbours=self.params.get("neighbours", True)))
         return rows
 
     def unit_docs(self, units: list[AnnotatedUnit]) -> list[Doc]:
@@ -243,9 +246,11 @@ class SklearnCodeModel(CodeModel):
 def _inner_groups(units: list[AnnotatedUnit], by: str) -> list[str]:
     """Groups for the inner folds that tune calibration, thresholds and the blend.
 
-    By register or writer where the data names three or more: out-of-fold predictions for a
-    kind of text or a writer the model has not seen are what the blend must learn to trust.
-    Otherwise, or with ``by="document"``, by document.
+    By register (the default) or writer where the data names three or more: out-of-fold
+    predictions for a kind of text or a writer the model has not seen are what the blend must
+    learn to trust (by register, leave-one-register-out kappa was 0.559 / factors 0.350 against
+    0.556 / 0.343 by writer on 10,214 units, with fewer codes below the cue tagger: 5 against 7).
+    Otherwise (a researcher's own files name neither), or with ``by="document"``, by document.
     """
     if by in ("register", "writer"):
         values = [u.context.get(by) for u in units]

@@ -44,6 +44,11 @@ NOT_SPEAKERS = {
     "organisatie", "code", "respondentnummer", "interviewnummer", "versie",
 }
 _MAX_LABEL_CHARS = 32
+ROLE_NOUNS = {"werker", "werkster", "verpleegkundige", "agent", "arts", "consulent", "begeleider",
+              "begeleidster", "coach", "ondersteuner", "hulpverlener", "medewerker", "manager",
+              "regisseur", "adviseur", "assistent", "assistente", "psycholoog", "therapeut",
+              "leider", "coördinator", "ambtenaar", "raadsman", "deskundige", "behandelaar",
+              "praktijkondersteuner", "onderzoeker", "interviewer"}
 _NUMBERED_INTERVIEWER = re.compile(r"^(?:i|int|interviewer|onderzoeker|moderator)[ ]?\d{1,2}$")
 _NUMBERED_RESPONDENT = re.compile(r"^(?:r|resp|respondent|p|participant|d|deelnemer)[ ]?\d{1,2}$")
 _HEADER_ONLY = re.compile(r"^[ \t]*(?P<label>[^:]{1,32}?)[ \t]*:[ \t]*$")
@@ -63,9 +68,11 @@ def match_label(line: str) -> tuple[str, int] | None:
         return None
     if not rest.strip():
         return None
-    # "Anna de Vries" is a name, "Het ging zo" is not: multi-word labels need capitals or a digit.
+    # "Anna de Vries" is a name, "Het ging zo" is not: multi-word labels need capitals or a digit,
+    # or end in a role noun ("Sociaal werker", "Ambulant begeleider").
     words = label.split()
-    if len(words) > 1 and not all(w[0].isupper() or w.lower() in {"de", "van", "der", "den", "ten", "ter", "el"} or w.isdigit() for w in words):
+    if len(words) > 1 and not all(w[0].isupper() or w.lower() in {"de", "van", "der", "den", "ten", "ter", "el"} or w.isdigit() for w in words) \
+            and not (len(words) == 2 and words[0][0].isupper() and words[1].lower() in ROLE_NOUNS):
         return None
     if len(words) == 1 and words[0].islower() and key not in INTERVIEWER_LABELS | RESPONDENT_LABELS:
         return None

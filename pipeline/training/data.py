@@ -9,6 +9,7 @@ the same units (turn text without the speaker label, with role and section) that
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import Counter
@@ -49,14 +50,24 @@ def _align(doc_id: str, kind: str, text: str, units: list[dict[str, Any]],
     document, segments = structure_document(
         Document(doc_id, doc_id, text, kind, {}),
         StructureOptions(kind=kind, roles=roles, max_unit_chars=10**9, strip_timestamps=False))
-    for i, u in enumerate(units):
+    matched = []
+    for u in units:
         overlapping = [s for s in segments if s.start < u["end"] and u["start"] < s.end]
-        seg = max(overlapping, key=lambda s: min(s.end, u["end"]) - max(s.start, u["start"]),
-                  default=None)
+        matched.append(max(overlapping, key=lambda s: min(s.end, u["end"]) - max(s.start, u["start"]),
+                           default=None))
+    shared = Counter(id(s) for s in matched if s is not None)
+    for i, (u, seg) in enumerate(zip(units, matched)):
         j = segments.index(seg) if seg is not None else -1
         before = segments[j - 1].text[-300:] if j > 0 else ""
         after = segments[j + 1].text[:300] if 0 <= j < len(segments) - 1 else ""
         unit_text = seg.text if seg is not None else text[u["start"]:u["end"]]
+        if seg is not None and shared[id(seg)] > 1:
+            # Two coded units fell into one segment (keyword diaries, labels the segmenter did
+            # not split on): each keeps its own words, so no text is learnt with two codings.
+            unit_text = text[u["start"]:u["end"]].strip()
+            before = text[max(0, u["start"] - 300):u["start"]]
+            after = text[u["end"]:u["end"] + 300]
+            seg = dataclasses.replace(seg, start=u["start"], end=u["end"])
         context = {"doc_id": doc_id, "kind": document.kind,
                    "speaker": seg.speaker if seg else None, "role": seg.role if seg else None,
                    "section": seg.section if seg else None, "entry": seg.entry if seg else None,

@@ -73,3 +73,28 @@ def test_demo_corpus_covers_the_formats_and_professions(repo_root):
     for word in ("huisarts", "spv", "sociaal_werker", "schuldhulpverlener", "jongerenwerker",
                  "wijkagent", "dagboek", "focusgroep"):
         assert word in names
+
+
+REGISTERS = {"interview", "diary", "meeting_report", "field_notes", "case_file", "research_report"}
+
+
+def test_registers_and_writers_for_honest_evaluation(records):
+    """Every document names its register and writer (leave-one-register/writer-out needs them);
+    the corpus spans every register, many writers, and each register several writers."""
+    units = [u for r in records for u in r["units"]]
+    assert len(units) >= 10_000
+    assert all(r["metadata"].get("register") in REGISTERS and r["metadata"].get("writer") for r in records)
+    assert {r["metadata"]["register"] for r in records} == REGISTERS
+    writers_per_register = {reg: {r["metadata"]["writer"] for r in records if r["metadata"]["register"] == reg}
+                            for reg in REGISTERS}
+    assert len({r["metadata"]["writer"] for r in records}) >= 12
+    assert {reg: len(w) for reg, w in writers_per_register.items() if len(w) < 3} == {}
+
+
+def test_blind_second_pass_covers_fifteen_percent(records):
+    ids = {f"{r['doc_id']}:{i}" for r in records for i in range(len(r["units"]))}
+    labelled = set()
+    for path in (ANNOTATED / "second_pass").glob("labels_*.jsonl"):
+        labelled |= {json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines()}
+    assert labelled <= ids
+    assert len(labelled) >= 0.15 * len(ids)

@@ -24,7 +24,7 @@ from pipeline.config import Config
 from pipeline.errors import InputError, PipelineError
 from pipeline.io import atomic_open, file_sha256, write_json
 from pipeline.model import Document, Unit
-from pipeline.nlp.units import context_window, process_units, unit_context
+from pipeline.nlp.units import context_window, process_units, sentence_offsets, unit_context, word_count
 from pipeline.profiles import write_profiles
 from pipeline.readers import ReaderConfig, iter_input_files, read_file
 from pipeline.structure import StructureOptions, structure_document
@@ -99,14 +99,14 @@ def annotate_document(doc: Document, units: list[Unit], nlp: Any, batch_size: in
     docs = process_units(nlp, [u.text for u in units], contexts, batch_size=batch_size)
     records = []
     for unit, sdoc in zip(units, docs):
-        unit.sentences = [(unit.start + s.start_char, unit.start + s.end_char) for s in sdoc.sents]
+        unit.sentences = sentence_offsets(sdoc, unit.start)
         if sdoc._.codes is not None:
             unit.codes = list(sdoc._.codes)
             unit.scores = {k: round(float(v), 4) for k, v in sdoc.cats.items()}
             unit.evidence = {code: [_absolute(item, unit.start) for item in items]
                              for code, items in (sdoc._.evidence or {}).items()}
         record = unit.to_dict()
-        record["words"] = sum(1 for t in sdoc if not (t.is_punct or t.is_space))
+        record["words"] = word_count(sdoc)
         records.append(record)
     return records
 

@@ -99,13 +99,15 @@ def transcript_marks(doc: Doc) -> Doc:
                 continue
             taken.update(range(span.start, span.end))
             spans.append((span, kind))
-    with doc.retokenize() as retok:
-        for span, _ in spans:
-            if len(span) > 1:
-                retok.merge(span, attrs={"LEMMA": span.text.lower()})
+    if not spans:
+        return doc
+    if any(len(span) > 1 for span, _ in spans):
+        with doc.retokenize() as retok:
+            for span, _ in spans:
+                if len(span) > 1:
+                    retok.merge(span, attrs={"LEMMA": span.text.lower()})
     for span, kind in spans:
         for token in doc.char_span(span.start_char, span.end_char, alignment_mode="expand"):
             token._.mark = kind
-    if spans:
-        doc.user_data[MARKS_KEY] = {t.i: t._.mark for t in doc if t._.mark}
+    doc.user_data[MARKS_KEY] = {t.i: t._.mark for t in doc if t._.mark}
     return doc

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -46,3 +48,26 @@ def context_window(units: list[Unit], i: int, chars: int = 300) -> tuple[str, st
     before = units[i - 1].text[-chars:] if i > 0 else ""
     after = units[i + 1].text[:chars] if i + 1 < len(units) else ""
     return before, after
+
+
+def sentence_offsets(doc: Doc, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) character offsets of the Doc's sentences, shifted by ``offset``: the same as
+    ``[(s.start_char, s.end_char) for s in doc.sents]``, from arrays (no Span or Token objects)."""
+    if not len(doc):
+        return []
+    arr = doc.to_array([SENT_START, IDX, LENGTH]).astype(np.int64)
+    starts = np.flatnonzero(arr[:, 0] == 1)
+    if not len(starts) or starts[0] != 0:
+        starts = np.concatenate([[0], starts[starts != 0]])
+    ends = np.concatenate([starts[1:], [len(doc)]]) - 1
+    begin = arr[starts, 1]
+    end = arr[ends, 1] + arr[ends, 2]
+    return [(offset + int(b), offset + int(e)) for b, e in zip(begin, end)]
+
+
+def word_count(doc: Doc) -> int:
+    """Tokens that are neither punctuation nor space."""
+    if not len(doc):
+        return 0
+    arr = doc.to_array([IS_PUNCT, IS_SPACE])
+    return int(((arr[:, 0] == 0) & (arr[:, 1] == 0)).sum())

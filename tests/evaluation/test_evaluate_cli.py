@@ -32,3 +32,38 @@ def test_evaluate_cross_validates_by_document_with_a_learning_curve(tmp_path: Pa
     assert [p["fraction"] for p in report["learning_curve"]] == [0.2, 0.4, 0.6, 0.8, 1.0]
     assert set(report["confusion"]) >= {"decision_type", "identity"}
     assert "3 folds by document" in result.output and "learning curve" in result.output
+
+
+def test_evaluate_holds_out_one_register_at_a_time(tmp_path: Path, repo_root: Path) -> None:
+    """Leave-one-register-out: one fold per register, kappa per held-out register for the model
+    and the cue tagger, and the table that marks where the model is below the rules."""
+    records = [json.loads(line) for line in
+               (repo_root / "corpora/annotated/annotated.jsonl").read_text(encoding="utf-8").splitlines()]
+    part = [r for r in records if r["metadata"].get("writer") == "w13"][::2]
+    registers = {r["metadata"]["register"] for r in part}
+    data = tmp_path / "part.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
+    runner = CliRunner()
+    trained = runner.invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "m"), "--cv", "0"])
+
+    result = runner.invoke(app, ["evaluate", "--model", str(tmp_path / "m"), "--data", str(data),
+                                 "--split", "register", "--output", str(tmp_path / "e.json")])
+
+    assert trained.exit_code == 0, trained.output
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "e.json").read_text())
+    assert len(registers) >= 4
+    assert report["split"] == "register" and report["folds"] == len(registers)
+    assert set(report["by_group"]) == registers
+    for entry in report["by_group"].values():
+        assert set(entry["model"]) == set(entry["cue_tagger"]) >= {"decision_moment"}
+    assert f"{len(registers)} folds, one register held out in each" in result.output
+    assert "kappa per held-out register" in result.output
+
+    no_meta = tmp_path / "plain.jsonl"
+    no_meta.write_text("".join(json.dumps({**r, "metadata": {}}, ensure_ascii=False) + "\n" for r in part[:4]),
+                       encoding="utf-8")
+    refused = runner.invoke(app, ["evaluate", "--model", str(tmp_path / "m"), "--data", str(no_meta),
+                                  "--split", "writer"])
+    assert refused.exit_code != 0
+    assert "no 'writer' in its metadata" in str(refused.exception or refused.output)

@@ -24,7 +24,13 @@ from pipeline.config import Config
 from pipeline.errors import InputError, PipelineError
 from pipeline.io import atomic_open, file_sha256, write_json
 from pipeline.model import Document, Unit
-from pipeline.nlp.units import context_window, process_units, sentence_offsets, unit_context, word_count
+from pipeline.nlp.units import (
+    context_window,
+    process_units,
+    sentence_offsets,
+    unit_context,
+    word_count,
+)
 from pipeline.profiles import write_profiles
 from pipeline.readers import ReaderConfig, iter_input_files, read_file
 from pipeline.structure import StructureOptions, structure_document

@@ -6,10 +6,7 @@ Unknown keys are rejected (a typo such as ``exlude`` would otherwise silently dr
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from pipeline.codebook.model import GROUP_KINDS, UNITS, Code, Codebook, Cue, Group
 from pipeline.errors import ConfigError
@@ -160,19 +157,3 @@ def _check_references(ck: _Checker, cb: Codebook) -> None:
             if c.parent and c.parent not in ids:
                 ck.fail(f"groups[{gi}].codes[{ci}].parent",
                         f"a code id of this codebook; '{c.parent}' is not one")
-
-
-def load_codebook(path: str | Path) -> Codebook:
-    """Load and validate a codebook (.yaml/.yml, or a REFI-QDA .qdc)."""
-    path = Path(path)
-    if not path.exists():
-        raise ConfigError(path, "(file)", "an existing codebook file")
-    if path.suffix.lower() == ".qdc":
-        from pipeline.codebook.qdc import read_qdc
-
-        return read_qdc(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(path, "(file)", f"valid YAML ({e})") from None
-    return codebook_from_dict(data, str(path))

@@ -33,7 +33,7 @@ from pipeline.errors import ConfigError, InputError, PipelineError
 from pipeline.model import DOCUMENT_KINDS, Document
 from pipeline.readers.qdpx import normalise_guid, read_project
 from pipeline.structure import StructureOptions, structure_document
-from pipeline.training.data import AnnotatedUnit
+from pipeline.training.units import AnnotatedUnit
 
 log = logging.getLogger(__name__)
 

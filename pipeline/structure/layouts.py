@@ -20,6 +20,7 @@ import re
 from collections import Counter
 
 from pipeline.model import Document
+from pipeline.structure.lines import normalise_time
 
 _WORD = r"[A-ZÀ-Ý][\w'À-ÿ\-]*\.?"
 _LABEL = (rf"(?P<label>{_WORD}(?:[ \t]+(?:[A-Za-zÀ-ÿ][\w'À-ÿ\-]*\.?|\d{{1,2}}(?![:\d]))){{0,3}})")
@@ -45,13 +46,6 @@ _NOT_LABELS = {
 }
 
 
-def _time(ts: str) -> str:
-    parts = ts.replace(",", ".").split(".")[0].split(":")
-    if len(parts) == 2:
-        parts = ["00", *parts]
-    return ":".join(p.zfill(2) for p in parts)
-
-
 def _plausible(label: str) -> bool:
     words = label.split()
     return (len(label) <= 32 and words[0].lower().rstrip(".") not in _NOT_LABELS
@@ -65,7 +59,7 @@ def _match(line: str) -> tuple[str, str, str | None] | None:
         m = pattern.match(line)
         if m and _plausible(m.group("label")):
             rest = m.groupdict().get("rest")
-            return m.group("label"), _time(m.group("ts")), (rest.strip() or None) if rest else None
+            return m.group("label"), normalise_time(m.group("ts")), (rest.strip() or None) if rest else None
     return None
 
 

@@ -40,7 +40,8 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-def _normalise_time(ts: str) -> str:
+def normalise_time(ts: str) -> str:
+    """hh:mm:ss from a transcript time ("12:31", "0:12:31.5", "00:12:31,480")."""
     parts = ts.replace(",", ".").split(".")[0].split(":")
     if len(parts) == 2:
         parts = ["00", *parts]
@@ -61,7 +62,7 @@ def strip_timestamps(doc: Document) -> Document:
     stamps = {int(k): v for k, v in doc.metadata.get("line_timestamps", {}).items()}
     for i, m in enumerate(valid):
         if m is not None:
-            stamps.setdefault(i, _normalise_time(m.group("ts")))
+            stamps.setdefault(i, normalise_time(m.group("ts")))
             lines[i] = lines[i][m.end():]
     metadata = {**doc.metadata, "line_timestamps": stamps}
     return Document(doc.doc_id, doc.source, "\n".join(lines), doc.kind, metadata)

@@ -14,7 +14,6 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +21,9 @@ from pipeline.errors import InputError
 from pipeline.io import read_jsonl
 from pipeline.model import Document
 from pipeline.structure import StructureOptions, structure_document
+from pipeline.training.units import AnnotatedUnit
 
-
-@dataclass
-class AnnotatedUnit:
-    id: str
-    doc_id: str
-    text: str
-    codes: list[str]
-    context: dict[str, Any] = field(default_factory=dict)
-    coder: str | None = None
-    # Codes whose presence or absence was judged; None: all of them (keyword-only, so subclasses
-    # that add positional fields keep working).
-    known: set[str] | None = field(default=None, kw_only=True)
-
-    def judged(self, code: str) -> bool:
-        """Whether this unit says anything about ``code`` (a reviewed suggestion only judges
-        the codes that were accepted or rejected, not every code of the codebook)."""
-        return self.known is None or code in self.known
+__all__ = ["AnnotatedUnit", "code_counts", "data_fingerprint", "load_annotated"]
 
 
 def _align(doc_id: str, kind: str, text: str, units: list[dict[str, Any]],

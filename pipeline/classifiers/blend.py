@@ -38,7 +38,7 @@ def fit_blend(p_oof: np.ndarray, cue_score: np.ndarray, y: np.ndarray,
     from sklearn.linear_model import LogisticRegression
 
     X = blend_inputs(p_oof, cue_score, cue_threshold)
-    lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(X, y)
+    lr = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)  # unweighted: probabilities stay calibrated
     weights = np.array([*lr.coef_[0], lr.intercept_[0], cue_threshold, 0.0])
     best_t = best_kappa_threshold(y, apply_blend(weights, p_oof, cue_score))
     decided = cue_score >= cue_threshold

@@ -152,6 +152,16 @@ def _cv_section(split: str, cv: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _new_code_section(curve: dict[str, Any]) -> list[str]:
+    """The learning curve for a code the model has never seen (bench/few_shot.py)."""
+    cols = curve["columns"]
+    lines = ["## Learning curve for a new code", "", curve["description"], "",
+             "| code | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for code, row in {**curve["table"], "mean": curve["mean"]}.items():
+        lines.append(f"| {code} | " + " | ".join(f"{row[c]:.2f}" if c in row else "" for c in cols) + " |")
+    return [*lines, "", curve.get("conclusion", ""), ""]
+
+
 def render_card(card: dict[str, Any]) -> str:
     """The model card as Markdown for people."""
     cb = card["codebook"]
@@ -167,6 +177,8 @@ def render_card(card: dict[str, Any]) -> str:
         lines += ["Reproduce (training and every table below):", "", "```sh", card["command"], "```", ""]
     for split, cv in splits.items():
         lines += _cv_section(split, cv)
+    if card.get("new_code_curve"):
+        lines += _new_code_section(card["new_code_curve"])
     lines += ["## Counts per code in the training data", "", "| code | units |", "|---|---:|"]
     lines += [f"| {c} | {n} |" for c, n in card["data"]["counts"].items()]
     if card.get("untrained"):

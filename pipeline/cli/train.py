@@ -26,7 +26,7 @@ def train_command(
     char_ngrams: bool = typer.Option(False, "--char-ngrams", help="sklearn: add character 3-5-grams to the features (slower; no gain measured on corpora/annotated)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     split: list[str] = typer.Option(None, "--split", help="What the card's cross-validation holds out: register, writer, document (repeatable; default: register and writer when the data names them, else document)."),
-    encoder: str = typer.Option(None, "--encoder", help="sklearn: add a pretrained sentence encoder's embedding to the features: use-m3 (needs the encoder extra)."),
+    encoder: str = typer.Option("auto", "--encoder", help="sklearn: a pretrained sentence encoder's embedding beside the sparse features: use-m3 (needs the encoder extra), none, or auto (use-m3 below 2,000 training units when installed: it helps with few examples, as measured)."),
 ) -> None:
     """Train a classifier for every code of a codebook.
 
@@ -48,8 +48,8 @@ def train_command(
         params.update({k: v for k, v in given.items() if v is not None})
     if backend == "sklearn" and char_ngrams:
         params["char_ngrams"] = True
-    if backend == "sklearn" and encoder:
-        params["encoder"] = encoder
+    if backend == "sklearn":
+        params["encoder"] = None if encoder == "none" else encoder
     if cv is None:
         cv = 5 if backend == "sklearn" else 0
     with user_errors():

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from spacy.attrs import LEMMA
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -68,9 +69,10 @@ class CueTagger:
         vocab = self.nlp.vocab
         found = [(vocab.strings[m], s, e) for m, s, e in (self.matcher(doc) if len(self.matcher) else [])]
         found += [(vocab.strings[m], s, e) for m, s, e in (self.phrases(doc) if len(self.phrases) else [])]
-        for token in doc:
-            for key in self.lemma_cues.get(token.lemma_.lower(), ()):
-                found.append((key, token.i, token.i + 1))
+        strings = vocab.strings
+        for i, lemma in enumerate(doc.to_array([LEMMA]).tolist()):  # no Token objects
+            for key in self.lemma_cues.get(strings[lemma].lower(), ()):
+                found.append((key, i, i + 1))
         hits = []
         for key, start, end in sorted(found, key=lambda f: (f[1], f[2], f[0])):
             code, cue_id, weight = self.cue_info[key]

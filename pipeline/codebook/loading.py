@@ -17,7 +17,7 @@ _GROUP_KEYS = {"id", "label", "kind", "unit", "requires", "optional", "profile",
 _CODE_KEYS = {"id", "label", "definition", "include", "exclude", "examples", "cues", "parent",
               "color"}
 _CUE_KEYS = {"id", "weight", "lemmas", "phrases", "pattern", "sections"}
-_MATCHER_KEYS = {"LEMMA", "LOWER", "ORTH", "TEXT", "OP", "IS_PUNCT", "IS_DIGIT", "LENGTH", "NORM",
+_MATCHER_KEYS = {"LEMMA", "LOWER", "ORTH", "TEXT", "OP", "IS_PUNCT", "IS_DIGIT", "IS_TITLE", "LENGTH", "NORM",
                  "POS", "TAG"}
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")

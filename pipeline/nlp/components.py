@@ -92,8 +92,9 @@ def _lower_lemma(word: str) -> str:
 def transcript_marks(doc: Doc) -> Doc:
     """Merge inaudible marks and anonymisation placeholders into single tokens, tagged."""
     spans, taken = [], set()
+    text = doc.text  # built from the tokens on every access: once
     for kind, pattern in MARK_PATTERNS:
-        for m in pattern.finditer(doc.text):
+        for m in pattern.finditer(text):
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is None or any(i in taken for i in range(span.start, span.end)):
                 continue

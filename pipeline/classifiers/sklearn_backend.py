@@ -142,7 +142,7 @@ class SklearnCodeModel(CodeModel):
 
     def _with_encoder(self, X, docs: list[Doc]):
         """The sparse features, with the sentence encoder's embedding beside them when chosen."""
-        if not self.params.get("encoder"):
+        if self.params.get("encoder") in (None, "auto"):  # "auto" is decided by fit
             return X
         from scipy import sparse
 
@@ -237,7 +237,8 @@ class SklearnCodeModel(CodeModel):
         check_compatibility(path, card, codebook)
         cb = model_codebook(path)
         arrays = load_arrays(path / WEIGHTS)
-        params = {"blend": False, **card["params"]}  # models from before the blend have none
+        # Models from before the blend and the encoder option have neither.
+        params = {"blend": False, "encoder": None, "inner_groups": "document", **card["params"]}
         model = cls(cb, nlp, **params)
         model.features = TfidfFeatures.from_state(card["features_meta"], arrays)
         model.blends = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("blend/")}

@@ -154,3 +154,23 @@ def test_character_ngrams_are_an_option(small_codebook, small_units, nlp):
     assert not any(f.startswith("c=") for f in plain.features.vocabulary)
     assert " bes" in {f[2:] for f in chars.features.vocabulary if f.startswith("c=")}
     assert chars.predict(EXAMPLES[0][0]) == sorted(EXAMPLES[0][1], key=EXAMPLES[0][1].index)
+
+
+def test_a_model_from_before_the_blend_and_encoder_options_still_loads(small_codebook, small_units, nlp, tmp_path):
+    """Model folders saved by earlier releases have no blend, encoder or inner-fold settings in
+    their card, and no blend arrays: they load and predict as they were trained."""
+    SklearnCodeModel(small_codebook, nlp, C=50.0, cv=0, min_df=1, encoder=None).fit(small_units).save(tmp_path / "m")
+    card_path = tmp_path / "m" / "model.json"
+    card = json.loads(card_path.read_text())
+    for key in ("blend", "encoder", "encoder_weight", "inner_groups", "neighbours"):
+        card["params"].pop(key, None)
+    card_path.write_text(json.dumps(card))
+    arrays = dict(np.load(tmp_path / "m" / "weights.npz"))
+    np.savez(tmp_path / "m" / "weights.npz", **{k: v for k, v in arrays.items() if not k.startswith("blend/")})
+
+    old = load_model(tmp_path / "m", small_codebook)
+
+    assert old.blends == {} and old.params["encoder"] is None
+    texts = [text for text, _ in EXAMPLES]
+    assert old.predict(texts) == SklearnCodeModel.load(tmp_path / "m").predict(texts)
+    assert all(isinstance(p, list) for p in old.predict(texts))

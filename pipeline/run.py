@@ -217,9 +217,7 @@ def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False
     summary = RunSummary(out_dir, skipped=[str(s) for s in skipped])
     for s in skipped:
         log.info("skipped (unknown file type): %s", s)
-    if executor is not None:
-        nlp, tagger_info = build_pipeline(config) if nlp is None else (nlp, {"tagger": "given"})
-    elif nlp is None:
+    if nlp is None:
         nlp, tagger_info = build_pipeline(config)
     else:
         tagger_info = {"tagger": "given"}

@@ -3,8 +3,9 @@
 A trained model fires on the vocabulary of its training texts; cues are the codebook's own
 words and rarely misfire on a new register. Per code, a small logistic regression (stacking)
 combines the model's out-of-fold probability (as a logit), the cue score and whether the cue
-tagger itself would assign the code (its score at the codebook's threshold), fitted on predictions for writers the model did not see, so the weights say how far each
-signal carries to unseen text. The decision threshold is then tuned on the blended out-of-fold
+tagger itself would assign the code (its score at the codebook's threshold), fitted on
+predictions for registers (or writers, or documents) the inner models did not see, so the
+weights say how far each signal carries to unseen text. The decision threshold is then tuned on the blended out-of-fold
 probabilities by Cohen's kappa. State: six numbers per code, saved as an array.
 """
 
@@ -40,14 +41,15 @@ def fit_blend(p_oof: np.ndarray, cue_score: np.ndarray, y: np.ndarray,
     X = blend_inputs(p_oof, cue_score, cue_threshold)
     lr = LogisticRegression(C=1.0, max_iter=1000).fit(X, y)  # unweighted: probabilities stay calibrated
     weights = np.array([*lr.coef_[0], lr.intercept_[0], cue_threshold, 0.0])
-    best_t = best_kappa_threshold(y, apply_blend(weights, p_oof, cue_score))
+    p = apply_blend(weights, p_oof, cue_score)
+    best_t = best_kappa_threshold(y, p)
     decided = cue_score >= cue_threshold
     if decided.sum() >= 5:
         with_rule = weights.copy()
         with_rule[5] = float(y[decided].mean())
-        t = best_kappa_threshold(y, apply_blend(with_rule, p_oof, cue_score))
-        if kappa(y, apply_blend(with_rule, p_oof, cue_score) >= t) > kappa(
-                y, apply_blend(weights, p_oof, cue_score) >= best_t) + 1e-9:
+        p_rule = apply_blend(with_rule, p_oof, cue_score)
+        t = best_kappa_threshold(y, p_rule)
+        if kappa(y, p_rule >= t) > kappa(y, p >= best_t) + 1e-9:
             return with_rule, t
     return weights, best_t
 

@@ -81,7 +81,16 @@ class CueTagger:
         return hits
 
     def predict_scores(self, doc: Doc) -> tuple[dict[str, float], dict[str, list[dict[str, Any]]]]:
+        """Scores per code and evidence; cached on the Doc like ``match`` (a model asks for them
+        to blend and again to explain). Callers read them and do not change them."""
         assert self.codebook is not None, "cue_tagger has no codebook: call set_codebook first"
+        cache_key = ("narratives.cue_scores", self.fingerprint, tuple(sorted(self.skip_roles)))
+        if cache_key not in doc.user_data:
+            doc.user_data[cache_key] = self._score(doc)
+        return doc.user_data[cache_key]
+
+    def _score(self, doc: Doc) -> tuple[dict[str, float], dict[str, list[dict[str, Any]]]]:
+        assert self.codebook is not None
         scores = {c: 0.0 for c in self.codebook.code_ids}
         evidence: dict[str, list[dict[str, Any]]] = {}
         role = (doc._.unit or {}).get("role")

@@ -177,12 +177,7 @@ class LinearGroupClassifier:
         self.intercept = intercept.astype(np.float32)
         if folds:
             self.oof_proba[self._input_rows] = oof[:, :-1]
-            best_t, best_f = 0.5, -1.0
-            for t in THRESHOLDS:
-                f = kappa(y, single_decision(oof[:, :-1], float(t)))
-                if f > best_f + 1e-9:
-                    best_t, best_f = float(t), f
-            self.thresholds = dict.fromkeys(self.classes_, best_t)
+            self.thresholds = dict.fromkeys(self.classes_, best_single_threshold(y, oof[:, :-1]))
         else:
             self.thresholds = dict.fromkeys(self.classes_, 0.5)
 
@@ -233,6 +228,17 @@ def best_kappa_threshold(y: np.ndarray, p: np.ndarray) -> float:
     best_t, best_f = 0.5, -1.0
     for t in THRESHOLDS:
         f = kappa(y, (p >= t).astype(int))
+        if f > best_f + 1e-9:
+            best_t, best_f = float(t), f
+    return best_t
+
+
+def best_single_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The kappa-best threshold of a single-choice group: ``y`` holds class indices ("none" is
+    ``p.shape[1]``), ``p`` one column per code."""
+    best_t, best_f = 0.5, -1.0
+    for t in THRESHOLDS:
+        f = kappa(y, single_decision(p, float(t)))
         if f > best_f + 1e-9:
             best_t, best_f = float(t), f
     return best_t

@@ -19,12 +19,7 @@ from spacy.tokens import Doc
 from pipeline.classifiers.base import CodeModel, as_unit_docs
 from pipeline.classifiers.blend import apply_blend, fit_blend
 from pipeline.classifiers.features import TfidfFeatures, doc_features
-from pipeline.classifiers.linear import (
-    THRESHOLDS,
-    LinearGroupClassifier,
-    kappa,
-    single_decision,
-)
+from pipeline.classifiers.linear import LinearGroupClassifier, best_single_threshold
 from pipeline.classifiers.persistence import (
     WEIGHTS,
     check_compatibility,
@@ -136,8 +131,7 @@ class SklearnCodeModel(CodeModel):
             if ok.sum() >= 10:
                 y = np.array([next((j for j, c in enumerate(clf.classes_) if c in labels[idx[i]]),
                                    len(clf.classes_)) for i in np.flatnonzero(ok)])
-                best = max(THRESHOLDS, key=lambda t: (kappa(y, single_decision(blended[ok], float(t))), -t))
-                self.thresholds.update(dict.fromkeys(clf.classes_, float(best)))
+                self.thresholds.update(dict.fromkeys(clf.classes_, best_single_threshold(y, blended[ok])))
         self.blends[gid] = weights.astype(np.float32)
 
     def _with_encoder(self, X, docs: list[Doc]):

@@ -47,10 +47,6 @@ def group_of(unit: AnnotatedUnit, split: str) -> str:
     return str(value)
 
 
-def document_folds(units: list[AnnotatedUnit], k: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    return split_folds(units, "document", k)
-
-
 def split_folds(units: list[AnnotatedUnit], split: str, k: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
     """Train/test index pairs: k folds by document, or leave-one-group-out by register/writer."""
     if split not in SPLITS:

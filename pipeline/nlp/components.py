@@ -76,16 +76,12 @@ def simplemma_lemmatizer(doc: Doc) -> Doc:
     lemmas = np.empty(len(doc), dtype=np.uint64)
     for i, (lower, alpha) in enumerate(arr.tolist()):
         if alpha and i not in marks:
-            lemmas[i] = strings.add(_lower_lemma(strings[lower]))
+            lemmas[i] = strings.add(dutch_lemma(strings[lower]).lower())
         else:
             lemmas[i] = lower
     doc.from_array([LEMMA], lemmas.reshape(-1, 1))
     return doc
 
-
-@lru_cache(maxsize=200_000)
-def _lower_lemma(word: str) -> str:
-    return dutch_lemma(word).lower()
 
 
 @Language.component("transcript_marks", assigns=["token._.mark"])

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import LEMMA
+from spacy.attrs import LEMMA, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -39,7 +39,10 @@ class CueTagger:
     def set_codebook(self, codebook: Codebook) -> None:
         self.codebook = codebook
         self.fingerprint = codebook.fingerprint()
-        self.matcher = Matcher(self.nlp.vocab, validate=True)
+        # One Matcher per token pattern, run only on units holding the words its mandatory tokens
+        # ask for: the Matcher's per-token work for wildcard patterns was the largest cost of a
+        # run (measured on 40 interviews), and most units cannot match most patterns.
+        self.patterns: list[tuple[str, Matcher, list[tuple[int, frozenset[int]]], int | None]] = []
         self.phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         self.cue_info: dict[str, tuple[str, str, float]] = {}  # key -> code, cue id, weight
         # Single-lemma cues are most cues: a dictionary lookup per token is much faster than a
@@ -59,18 +62,25 @@ class CueTagger:
                 elif cue.phrases:
                     self.phrases.add(key, [self.nlp.make_doc(p) for p in cue.phrases])
                 elif cue.pattern:
-                    self.matcher.add(key, [cue.pattern])
+                    matcher = Matcher(self.nlp.vocab, validate=True)
+                    matcher.add(key, [cue.pattern])
+                    self.patterns.append((key, matcher, _anchors(cue.pattern, self.nlp.vocab.strings),
+                                          _max_width(cue.pattern)))
 
     def match(self, doc: Doc) -> list[tuple[str, str, float, Span]]:
         """(code, cue id, weight, span) for every cue match; cached on the Doc per codebook."""
         cache_key = ("narratives.cues", self.fingerprint)
         if cache_key in doc.user_data:
             return doc.user_data[cache_key]
-        vocab = self.nlp.vocab
-        found = [(vocab.strings[m], s, e) for m, s, e in (self.matcher(doc) if len(self.matcher) else [])]
-        found += [(vocab.strings[m], s, e) for m, s, e in (self.phrases(doc) if len(self.phrases) else [])]
-        strings = vocab.strings
-        for i, lemma in enumerate(doc.to_array([LEMMA]).tolist()):  # no Token objects
+        strings = self.nlp.vocab.strings
+        arr = doc.to_array([LEMMA, LOWER, ORTH])  # no Token objects
+        present = {attr: set(arr[:, col].tolist()) for col, attr in enumerate(_ANCHOR_ATTRS)}
+        found = []
+        for key, matcher, anchors, width in self.patterns:
+            if all(not values.isdisjoint(present[attr]) for attr, values in anchors):
+                found += _windowed_matches(doc, key, matcher, anchors, width, arr)
+        found += [(strings[m], s, e) for m, s, e in (self.phrases(doc) if len(self.phrases) else [])]
+        for i, lemma in enumerate(arr[:, 0].tolist()):
             for key in self.lemma_cues.get(strings[lemma].lower(), ()):
                 found.append((key, i, i + 1))
         hits = []
@@ -145,6 +155,62 @@ class CueTagger:
         data = json.loads((Path(path) / "codebook.json").read_text(encoding="utf-8"))
         self.set_codebook(codebook_from_dict(data, str(path)))
         return self
+
+
+_ANCHOR_ATTRS = (LEMMA, LOWER, ORTH)
+_ATTR_IDS = {"LEMMA": LEMMA, "LOWER": LOWER, "ORTH": ORTH, "TEXT": ORTH}
+
+
+def _anchors(pattern: list[dict[str, Any]], strings: Any) -> list[tuple[int, frozenset[int]]]:
+    """What a unit must contain for ``pattern`` to match: per mandatory token with an exact
+    LEMMA/LOWER/ORTH/TEXT value or ``IN`` list, the hashes of those values. A necessary
+    condition only (the Matcher still decides), so skipping a unit never loses a match."""
+    anchors = []
+    for token in pattern:
+        if token.get("OP", "1") not in ("1", "+"):
+            continue
+        for name, attr in _ATTR_IDS.items():
+            value = token.get(name)
+            if isinstance(value, dict) and set(value) == {"IN"}:
+                values = value["IN"]
+            elif isinstance(value, str):
+                values = [value]
+            else:
+                continue
+            anchors.append((attr, frozenset(strings.add(str(v)) for v in values)))
+    return anchors
+
+
+def _max_width(pattern: list[dict[str, Any]]) -> int | None:
+    """The most tokens a match of ``pattern`` can span (None: unbounded, ``+`` or ``*``)."""
+    if any(t.get("OP") in ("+", "*") or str(t.get("OP", "")).startswith("{") for t in pattern):
+        return None
+    return sum(t.get("OP") != "!" for t in pattern)
+
+
+def _windowed_matches(doc: Doc, key: str, matcher: Matcher, anchors: list[tuple[int, frozenset[int]]],
+                      width: int | None, arr: Any) -> list[tuple[str, int, int]]:
+    """The pattern's matches, found in windows around its rarest anchor's tokens.
+
+    A match holds a token of every anchor, so it lies within ``width`` tokens of each of them:
+    matching those windows finds the same matches as matching the whole unit, without the
+    Matcher's walk over every token of a long unit."""
+    if width is None or not anchors or len(doc) <= 4 * width:
+        return [(key, s, e) for _, s, e in matcher(doc)]
+    cols = {attr: col for col, attr in enumerate(_ANCHOR_ATTRS)}
+    hits = [[i for i, v in enumerate(arr[:, cols[attr]].tolist()) if v in values] for attr, values in anchors]
+    positions = min(hits, key=len)
+    windows: list[list[int]] = []
+    for p in positions:  # merge overlapping windows [p - width + 1, p + width)
+        lo, hi = max(0, p - width + 1), min(len(doc), p + width)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    found = set()
+    for lo, hi in windows:
+        found.update((key, lo + s, lo + e) for _, s, e in matcher(doc[lo:hi]))
+    return sorted(found, key=lambda f: (f[1], f[2]))
 
 
 def _token_bounds(doc: Doc, start_char: int, end_char: int) -> tuple[int, int]:

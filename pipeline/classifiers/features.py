@@ -73,6 +73,16 @@ def doc_features(doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), char_ngrams
     return feats
 
 
+_TF = np.array([0.0] + [1 + math.log(n) for n in range(1, 1024)], dtype=np.float32)
+
+
+def _sublinear_tf(counts: list[int]) -> np.ndarray:
+    """1 + log(count) as float32, from a table of ``math.log`` (the values fitting saw)."""
+    if counts and max(counts) >= len(_TF):
+        return np.array([1 + math.log(n) for n in counts], dtype=np.float64).astype(np.float32)
+    return _TF[np.array(counts, dtype=np.int64)]
+
+
 class TfidfFeatures:
     """Vocabulary + IDF over feature strings; ``transform`` gives an L2-normalised CSR matrix."""
 
@@ -96,24 +106,31 @@ class TfidfFeatures:
         return self
 
     def transform(self, rows: Sequence[list[str]]) -> sparse.csr_matrix:
+        vocabulary, idf = self.vocabulary, self.idf
         indptr, indices, values = [0], [], []
         for feats in rows:
-            counts = Counter(self.vocabulary[f] for f in feats if f in self.vocabulary)
-            cols = sorted(counts)
-            vals = np.array([(1 + math.log(counts[c])) * self.idf[c] for c in cols], dtype=np.float32)
+            counts = Counter(vocabulary[f] for f in feats if f in vocabulary)
+            cols = np.array(sorted(counts), dtype=np.int64)
+            tf = _sublinear_tf([counts[c] for c in cols.tolist()])
+            vals = tf * idf[cols]
             norm = float(np.linalg.norm(vals)) if len(vals) else 0.0
-            indices.extend(cols)
-            values.extend((vals / norm if norm else vals).tolist())
-            indptr.append(len(indices))
-        return sparse.csr_matrix((np.array(values, dtype=np.float32), np.array(indices, dtype=np.int64),
+            indices.append(cols)
+            values.append(vals / norm if norm else vals)
+            indptr.append(indptr[-1] + len(cols))
+        return sparse.csr_matrix((np.concatenate(values).astype(np.float32) if values else np.zeros(0, np.float32),
+                                  np.concatenate(indices) if indices else np.zeros(0, np.int64),
                                   np.array(indptr, dtype=np.int64)),
                                  shape=(len(rows), len(self.vocabulary)))
 
     def feature_names(self) -> list[str]:
-        names = [""] * len(self.vocabulary)
-        for f, i in self.vocabulary.items():
-            names[i] = f
-        return names
+        """Feature strings by column (a copy; built once per vocabulary, as evidence asks per batch)."""
+        cached = getattr(self, "_names", None)
+        if cached is None or cached[0] is not self.vocabulary:
+            names = [""] * len(self.vocabulary)
+            for f, i in self.vocabulary.items():
+                names[i] = f
+            cached = self._names = (self.vocabulary, names)
+        return list(cached[1])
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return ({"min_df": self.min_df, "max_features": self.max_features,

@@ -183,7 +183,10 @@ class LinearGroupClassifier:
 
     # -- prediction ---------------------------------------------------------------------------
     def decision_function(self, X: sparse.csr_matrix) -> np.ndarray:
-        return np.asarray(X @ self.coef.T) + self.intercept
+        cached = getattr(self, "_coef_t", None)
+        if cached is None or cached[0] is not self.coef:  # contiguous, else scipy copies per call
+            cached = self._coef_t = (self.coef, np.ascontiguousarray(self.coef.T))
+        return np.asarray(X @ cached[1]) + self.intercept
 
     def predict_proba(self, X: sparse.csr_matrix) -> np.ndarray:
         """Probabilities, one column per code in ``classes_`` (no "none" column)."""
@@ -202,7 +205,8 @@ class LinearGroupClassifier:
         if self.group.kind == "multi":
             contrib = contrib * self.calibration[row, 0]
         order = np.argsort(-contrib)
-        return [(int(idx[i]), float(contrib[i])) for i in order if contrib[i] > 0]
+        order = order[contrib[order] > 0]
+        return list(zip(idx[order].tolist(), contrib[order].tolist()))
 
     # -- state --------------------------------------------------------------------------------
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

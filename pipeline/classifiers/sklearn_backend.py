@@ -174,9 +174,8 @@ class SklearnCodeModel(CodeModel):
             if gid in self.blends:
                 P = np.column_stack([apply_blend(self.blends[gid][j], P[:, j], cue_scores[code])
                                      for j, code in enumerate(clf.classes_)]) if clf.classes_ else P
-            for j, code in enumerate(clf.classes_):
-                for i in range(len(docs)):
-                    out[i][code] = float(P[i, j])
+            for scores, row in zip(out, np.asarray(P, dtype=np.float64).tolist()):
+                scores.update(zip(clf.classes_, row))
         return out
 
     def explain_docs(self, docs: list[Doc], codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:

@@ -17,6 +17,14 @@ from spacy.tokens import Doc, Token
 # Token index -> mark kind, kept beside ``token._.mark``: reading a dict is much cheaper than
 # spaCy's extension attributes in the per-token loops of lemmatising and feature extraction.
 MARKS_KEY = "narratives.marks"
+# The text a unit Doc was made from (``pipeline.nlp.units.make_unit_docs``): the same string as
+# ``Doc.text``, which spaCy rebuilds from the tokens on every access.
+TEXT_KEY = "narratives.text"
+
+
+def doc_text(doc: Doc) -> str:
+    text = doc.user_data.get(TEXT_KEY)
+    return text if text is not None else doc.text
 
 
 def marks_of(doc: Doc) -> dict[int, str]:
@@ -88,7 +96,7 @@ def simplemma_lemmatizer(doc: Doc) -> Doc:
 def transcript_marks(doc: Doc) -> Doc:
     """Merge inaudible marks and anonymisation placeholders into single tokens, tagged."""
     spans, taken = [], set()
-    text = doc.text  # built from the tokens on every access: once
+    text = doc_text(doc)
     for kind, pattern in MARK_PATTERNS:
         for m in pattern.finditer(text):
             span = doc.char_span(m.start(), m.end(), alignment_mode="expand")

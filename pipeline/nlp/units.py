@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.model import Unit
+from pipeline.nlp.components import TEXT_KEY
 
 for _name, _default in (("unit", None), ("codes", None), ("evidence", None)):
     if not Doc.has_extension(_name):
@@ -33,6 +34,7 @@ def unit_context(unit: Unit, kind: str | None, before: str = "", after: str = ""
 def make_unit_docs(nlp: Language, texts: Iterable[str], contexts: Iterable[dict[str, Any]]) -> Iterator[Doc]:
     for text, context in zip(texts, contexts):
         doc = nlp.make_doc(text)
+        doc.user_data[TEXT_KEY] = text
         doc._.unit = context
         yield doc
 

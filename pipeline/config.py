@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from pipeline.errors import ConfigError
+from pipeline.yaml_io import safe_load
 
 DEFAULTS: dict[str, Any] = {
     "nlp": {"model": "nl_core_news_md", "fallback": "offline", "batch_size": 64},
@@ -81,7 +82,7 @@ def _parse_override(item: str) -> tuple[list[str], Any]:
     if "=" not in item:
         raise ConfigError("--set", item, "expected KEY=VALUE, e.g. structure.kind=diary")
     key, raw = item.split("=", 1)
-    return key.strip().split("."), yaml.safe_load(raw) if raw.strip() else None
+    return key.strip().split("."), safe_load(raw) if raw.strip() else None
 
 
 def _validate(data: dict[str, Any], source: str) -> None:
@@ -121,7 +122,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
         if not cfg_path.exists():
             raise ConfigError(cfg_path, "(file)", "the config file does not exist")
         try:
-            loaded = yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}
+            loaded = safe_load(cfg_path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as e:
             raise ConfigError(cfg_path, "(file)", f"valid YAML ({e})") from None
         if not isinstance(loaded, dict):

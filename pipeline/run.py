@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import platform
 import time
 from collections import Counter
@@ -198,12 +199,27 @@ def _inputs(paths: list[Path]) -> tuple[list[Path], list[Path], dict[Path, Path 
     return files, skipped, roots
 
 
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """Processes for ``narratives run`` when not told: one per CPU core this process may use, at
+    most 8. Measured on 2 cores over 40 interviews: 2 workers took 3.6 s against 5.3 s for one
+    (bench/README.md); each extra worker shares the loaded pipeline (fork) and adds ~100 MB."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+
+
 def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False,
         nlp: Any = None, progress: Callable[[FileResult, int, int], None] | None = None,
         workers: int = 1, executor: Any = None) -> RunSummary:
     """Process ``paths`` (files or folders) into ``out_dir``; never raises for a bad input file.
 
-    ``workers`` > 1 processes files in that many processes (each with the pipeline loaded once);
+    ``workers`` > 1 processes files in that many processes (each with the pipeline loaded once;
+    0: one per CPU core this process may use, see ``default_workers``);
     outputs are the same, byte for byte, as with one: every file goes to its own part file and
     the parts are joined in input order. ``executor`` runs the files elsewhere instead: an object
     with ``map_unordered(jobs, config, fingerprint)`` yielding (index, FileResult), such as
@@ -212,6 +228,7 @@ def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False
     from pipeline.tagging import build_pipeline
 
     started = time.perf_counter()
+    workers = workers or default_workers()
     out_dir.mkdir(parents=True, exist_ok=True)
     files, skipped, roots = _inputs([Path(p) for p in paths])
     summary = RunSummary(out_dir, skipped=[str(s) for s in skipped])

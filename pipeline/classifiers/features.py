@@ -61,6 +61,12 @@ def doc_features(doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), char_ngrams
             if t.is_alpha and len(t) > 2:
                 w = f" {t.lower_} "
                 feats += [f"c={w[i:i + n]}" for n in (3, 4, 5) for i in range(len(w) - n + 1)]
+    return feats + _other_features(doc, cue_hits, neighbours)
+
+
+def _other_features(doc: Doc, cue_hits: Iterable[tuple[str, str]], neighbours: bool) -> list[str]:
+    """Cue matches, context and length: the features that are not the unit's own words."""
+    feats: list[str] = []
     for code, cue in cue_hits:
         feats += [f"cue={code}::{cue}", f"cuecode={code}"]
     ctx = doc._.unit or {}
@@ -71,6 +77,57 @@ def doc_features(doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), char_ngrams
         feats += [f"next={lem}" for lem in _context_lemmas(ctx.get("after") or "", 15)]
     feats.append(f"len={min(int(math.log2(len(doc) + 1)), 9)}")
     return feats
+
+
+class FeatureColumns:
+    """The known feature columns of a unit, the same as ``doc_features`` looked up in a fitted
+    vocabulary, without building a feature string per word and word pair: columns are cached
+    per lemma and lemma pair (by spaCy's string hashes). Prediction spent a fifth of its time
+    on those strings. Character n-grams are not covered (``doc_features`` is used for them)."""
+
+    MAX_CACHED = 500_000  # entries per cache; cleared when full, so memory stays flat
+
+    def __init__(self, features: TfidfFeatures) -> None:
+        self.vocabulary = features.vocabulary
+        self.words: dict[Any, int] = {}  # lemma hash or mark -> column of w=, -1 unknown
+        self.pairs: dict[tuple[Any, Any], int] = {}  # (key, key) -> column of b=, -1 unknown
+        self.names: dict[Any, str] = {}
+
+    def _name(self, key: Any, strings: Any) -> str:
+        name = self.names.get(key)
+        if name is None:
+            name = key if isinstance(key, str) else strings[key].lower()
+            self.names[key] = name
+        return name
+
+    def columns(self, doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), neighbours: bool = True) -> list[int]:
+        if len(self.pairs) > self.MAX_CACHED or len(self.words) > self.MAX_CACHED:
+            self.words.clear()
+            self.pairs.clear()
+            self.names.clear()
+        vocabulary, words, pairs = self.vocabulary, self.words, self.pairs
+        strings = doc.vocab.strings
+        marks = marks_of(doc)
+        keys = [f"<{marks[i]}>" if i in marks else lemma
+                for i, (lemma, punct, space) in enumerate(doc.to_array([LEMMA, IS_PUNCT, IS_SPACE]).tolist())
+                if not (punct or space)]
+        cols = []
+        for key in keys:
+            col = words.get(key)
+            if col is None:
+                col = words[key] = vocabulary.get(f"w={self._name(key, strings)}", -1)
+            if col >= 0:
+                cols.append(col)
+        for pair in zip(keys, keys[1:]):
+            col = pairs.get(pair)
+            if col is None:
+                col = pairs[pair] = vocabulary.get(
+                    f"b={self._name(pair[0], strings)}_{self._name(pair[1], strings)}", -1)
+            if col >= 0:
+                cols.append(col)
+        rest = _other_features(doc, cue_hits, neighbours)
+        cols += [vocabulary[f] for f in rest if f in vocabulary]
+        return cols
 
 
 _TF = np.array([0.0] + [1 + math.log(n) for n in range(1, 1024)], dtype=np.float32)
@@ -106,13 +163,16 @@ class TfidfFeatures:
         return self
 
     def transform(self, rows: Sequence[list[str]]) -> sparse.csr_matrix:
-        vocabulary, idf = self.vocabulary, self.idf
+        vocabulary = self.vocabulary
+        return self.transform_columns([[vocabulary[f] for f in feats if f in vocabulary] for feats in rows])
+
+    def transform_columns(self, rows: Sequence[list[int]]) -> sparse.csr_matrix:
+        """Like ``transform``, from each row's known feature columns (repeats count)."""
+        idf = self.idf
         indptr, indices, values = [0], [], []
-        for feats in rows:
-            counts = Counter(vocabulary[f] for f in feats if f in vocabulary)
-            cols = np.array(sorted(counts), dtype=np.int64)
-            tf = _sublinear_tf([counts[c] for c in cols.tolist()])
-            vals = tf * idf[cols]
+        for row in rows:
+            cols, counts = np.unique(np.array(row, dtype=np.int64), return_counts=True)
+            vals = _sublinear_tf(counts.tolist()) * idf[cols]
             norm = float(np.linalg.norm(vals)) if len(vals) else 0.0
             indices.append(cols)
             values.append(vals / norm if norm else vals)

@@ -197,11 +197,11 @@ class LinearGroupClassifier:
             return _sigmoid(z * self.calibration[:, 0] + self.calibration[:, 1])
         return _softmax(z)[:, :-1]
 
-    def contributions(self, x: sparse.csr_matrix, code: str) -> list[tuple[int, float]]:
-        """(feature index, weight x value) for one unit and code, largest first."""
+    def contributions(self, idx: np.ndarray, values: np.ndarray, code: str) -> list[tuple[int, float]]:
+        """(feature index, weight x value) for one unit and code, largest first; ``idx`` and
+        ``values`` are the unit's non-zero feature columns and values (a CSR row)."""
         row = self.classes_.index(code)
-        idx = x.indices
-        contrib = x.data * self.coef[row, idx]
+        contrib = values * self.coef[row, idx]
         if self.group.kind == "multi":
             contrib = contrib * self.calibration[row, 0]
         order = np.argsort(-contrib)

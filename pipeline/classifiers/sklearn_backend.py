@@ -18,7 +18,7 @@ from spacy.tokens import Doc
 
 from pipeline.classifiers.base import CodeModel, as_unit_docs
 from pipeline.classifiers.blend import apply_blend, fit_blend
-from pipeline.classifiers.features import TfidfFeatures, doc_features
+from pipeline.classifiers.features import FeatureColumns, TfidfFeatures, doc_features
 from pipeline.classifiers.linear import LinearGroupClassifier, best_single_threshold
 from pipeline.classifiers.persistence import (
     WEIGHTS,
@@ -67,6 +67,19 @@ class SklearnCodeModel(CodeModel):
             rows.append(doc_features(doc, hits, char_ngrams=self.params["char_ngrams"],
                                      neighbours=self.params.get("neighbours", True)))
         return rows
+
+    def _features_of(self, docs: list[Doc]):
+        """TF-IDF rows of a batch to predict: the fitted vocabulary's columns looked up per lemma
+        (``FeatureColumns``), the same matrix as ``features.transform(self._feature_rows(docs))``."""
+        if self.params["char_ngrams"]:
+            return self.features.transform(self._feature_rows(docs))
+        columns = getattr(self, "_columns", None)
+        if columns is None or columns.vocabulary is not self.features.vocabulary:
+            columns = self._columns = FeatureColumns(self.features)
+        neighbours = self.params.get("neighbours", True)
+        return self.features.transform_columns(
+            [columns.columns(doc, [(code, cue) for code, cue, _, _ in self.cues.match(doc)], neighbours)
+             for doc in docs])
 
     def unit_docs(self, units: list[AnnotatedUnit]) -> list[Doc]:
         docs, _ = as_unit_docs(self.nlp, [{"text": u.text, "context": u.context} for u in units])
@@ -161,7 +174,7 @@ class SklearnCodeModel(CodeModel):
         """Features of a batch; kept for the same batch, which explain_docs asks for again."""
         key = tuple(id(d) for d in docs)
         if getattr(self, "_last", (None,))[0] != key:
-            X = self._with_encoder(self.features.transform(self._feature_rows(docs)), docs)
+            X = self._with_encoder(self._features_of(docs), docs)
             self._last = (key, X, docs)
         return self._last[1]
 
@@ -193,7 +206,8 @@ class SklearnCodeModel(CodeModel):
             for code in assigned:
                 clf = self.groups[self.codebook.group_of(code).id]
                 items = list(cues.get(code, []))
-                for j, weight in clf.contributions(X[i], code):
+                row = slice(X.indptr[i], X.indptr[i + 1])  # no sparse row object per unit
+                for j, weight in clf.contributions(X.indices[row], X.data[row], code):
                     item = _describe(names[j], weight, doc, first_token)
                     if item is not None:
                         items.append(item)

@@ -60,7 +60,7 @@ def run_command(
     model: Path = typer.Option(None, "--model", help="Trained model folder (overrides the config)."),
     force: bool = typer.Option(False, "--force", help="Redo documents already done in OUT."),
     no_codes: bool = typer.Option(False, "--no-codes", help="Only read, segment and tokenise: no codebook, no codes."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes working on files side by side; outputs are the same as with one."),
+    workers: int = typer.Option(0, "--workers", "-w", min=0, help="Processes working on files side by side (0: one per CPU core, at most 8); outputs are the same as with one."),
     overrides: list[str] = SET,
 ) -> None:
     """Read, segment, tokenise and pre-code documents.

@@ -13,6 +13,7 @@ from pipeline.codebook.loading import codebook_from_dict
 from pipeline.codebook.model import Codebook
 from pipeline.codebook.qdc import read_qdc
 from pipeline.errors import ConfigError
+from pipeline.yaml_io import safe_load
 
 
 def load_codebook(path: str | Path) -> Codebook:
@@ -23,7 +24,7 @@ def load_codebook(path: str | Path) -> Codebook:
     if path.suffix.lower() == ".qdc":
         return read_qdc(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise ConfigError(path, "(file)", f"valid YAML ({e})") from None
     return codebook_from_dict(data, str(path))

@@ -35,9 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.structure.lines import strip_timestamps
+from pipeline.yaml_io import safe_load
 
 MARK = "@@"
 
@@ -84,7 +83,7 @@ def _split_front_matter(raw: str, source: str) -> tuple[dict[str, Any], list[str
         close = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
     except StopIteration:
         raise MarkedTextError(f"{source}: header opened with '---' is never closed") from None
-    header = yaml.safe_load("\n".join(lines[1:close])) or {}
+    header = safe_load("\n".join(lines[1:close])) or {}
     if not isinstance(header, dict):
         raise MarkedTextError(f"{source}: header: expected 'key: value' lines")
     for key in ("doc_id", "kind"):
@@ -162,7 +161,7 @@ def read(path: str | Path) -> MarkedDocument:
 
 def load_code_rules(codebook_path: str | Path) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Groups by id and code id -> group id, read straight from a codebook YAML."""
-    data = yaml.safe_load(Path(codebook_path).read_text(encoding="utf-8"))
+    data = safe_load(Path(codebook_path).read_text(encoding="utf-8"))
     groups: dict[str, dict[str, Any]] = {}
     code_group: dict[str, str] = {}
     for group in data.get("groups", []):

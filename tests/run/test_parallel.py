@@ -74,3 +74,32 @@ def test_a_dask_cluster_writes_the_same_bytes(corpus: Path, tmp_path: Path) -> N
 
     assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "one")
     assert [f.source for f in summary.failed] == [str(corpus / "kapot.docx")]
+
+
+def test_default_is_one_worker_per_usable_core(monkeypatch) -> None:
+    from pipeline import run as run_module
+
+    monkeypatch.setattr(run_module.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert run_module.default_workers() == 3
+    monkeypatch.setattr(run_module.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert run_module.default_workers() == run_module.MAX_DEFAULT_WORKERS
+
+
+def test_the_command_without_workers_runs_files_side_by_side(corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    from pipeline import run as run_module
+
+    seen: list[int] = []
+    original = run_module._process_all
+
+    def spy(jobs, todo, config, nlp, fingerprint, workers):
+        seen.append(workers)
+        return original(jobs, todo, config, nlp, fingerprint, workers)
+
+    monkeypatch.setattr(run_module, "default_workers", lambda: 2)
+    monkeypatch.setattr(run_module, "_process_all", spy)
+    result = CliRunner().invoke(app, ["run", str(corpus), "--out", str(tmp_path / "out")])
+
+    assert result.exit_code == 1, result.output  # the broken file
+    assert seen == [2]
+    run([corpus], tmp_path / "ref", load_config(None, []), workers=1)
+    assert _outputs(tmp_path / "out") == _outputs(tmp_path / "ref")

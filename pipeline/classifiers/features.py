@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from spacy.attrs import IS_PUNCT, IS_SPACE, LEMMA
+from spacy.attrs import IS_ALPHA, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, LOWER, ORTH
 from spacy.tokens import Doc
 
 from pipeline.nlp.components import dutch_lemma, marks_of
@@ -59,9 +59,13 @@ def doc_features(doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), char_ngrams
     if char_ngrams:
         for t in doc:
             if t.is_alpha and len(t) > 2:
-                w = f" {t.lower_} "
-                feats += [f"c={w[i:i + n]}" for n in (3, 4, 5) for i in range(len(w) - n + 1)]
+                feats += _char_ngrams(t.lower_)
     return feats + _other_features(doc, cue_hits, neighbours)
+
+
+def _char_ngrams(lower: str) -> list[str]:
+    w = f" {lower} "
+    return [f"c={w[i:i + n]}" for n in (3, 4, 5) for i in range(len(w) - n + 1)]
 
 
 def _other_features(doc: Doc, cue_hits: Iterable[tuple[str, str]], neighbours: bool) -> list[str]:
@@ -82,8 +86,7 @@ def _other_features(doc: Doc, cue_hits: Iterable[tuple[str, str]], neighbours: b
 class FeatureColumns:
     """The known feature columns of a unit, the same as ``doc_features`` looked up in a fitted
     vocabulary, without building a feature string per word and word pair: columns are cached
-    per lemma and lemma pair (by spaCy's string hashes). Prediction spent a fifth of its time
-    on those strings. Character n-grams are not covered (``doc_features`` is used for them)."""
+    per lemma, lemma pair and (for character n-grams) word form, by spaCy's string hashes."""
 
     MAX_CACHED = 500_000  # entries per cache; cleared when full, so memory stays flat
 
@@ -92,6 +95,20 @@ class FeatureColumns:
         self.words: dict[Any, int] = {}  # lemma hash or mark -> column of w=, -1 unknown
         self.pairs: dict[tuple[Any, Any], int] = {}  # (key, key) -> column of b=, -1 unknown
         self.names: dict[Any, str] = {}
+        self.grams: dict[int, list[int]] = {}  # token text hash -> columns of its c= features
+
+    def _gram_columns(self, doc: Doc) -> list[int]:
+        """Columns of the character n-grams ``doc_features`` makes for the unit's words."""
+        vocabulary, grams, strings = self.vocabulary, self.grams, doc.vocab.strings
+        cols: list[int] = []
+        for orth, alpha, length, lower in doc.to_array([ORTH, IS_ALPHA, LENGTH, LOWER]).tolist():
+            if not (alpha and length > 2):
+                continue
+            known = grams.get(orth)
+            if known is None:
+                known = grams[orth] = [vocabulary[f] for f in _char_ngrams(strings[lower]) if f in vocabulary]
+            cols += known
+        return cols
 
     def _name(self, key: Any, strings: Any) -> str:
         name = self.names.get(key)
@@ -100,11 +117,13 @@ class FeatureColumns:
             self.names[key] = name
         return name
 
-    def columns(self, doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), neighbours: bool = True) -> list[int]:
-        if len(self.pairs) > self.MAX_CACHED or len(self.words) > self.MAX_CACHED:
+    def columns(self, doc: Doc, cue_hits: Iterable[tuple[str, str]] = (), neighbours: bool = True,
+                char_ngrams: bool = False) -> list[int]:
+        if max(len(self.pairs), len(self.words), len(self.grams)) > self.MAX_CACHED:
             self.words.clear()
             self.pairs.clear()
             self.names.clear()
+            self.grams.clear()
         vocabulary, words, pairs = self.vocabulary, self.words, self.pairs
         strings = doc.vocab.strings
         marks = marks_of(doc)
@@ -125,6 +144,8 @@ class FeatureColumns:
                     f"b={self._name(pair[0], strings)}_{self._name(pair[1], strings)}", -1)
             if col >= 0:
                 cols.append(col)
+        if char_ngrams:
+            cols += self._gram_columns(doc)
         rest = _other_features(doc, cue_hits, neighbours)
         cols += [vocabulary[f] for f in rest if f in vocabulary]
         return cols

@@ -71,15 +71,13 @@ class SklearnCodeModel(CodeModel):
     def _features_of(self, docs: list[Doc]):
         """TF-IDF rows of a batch to predict: the fitted vocabulary's columns looked up per lemma
         (``FeatureColumns``), the same matrix as ``features.transform(self._feature_rows(docs))``."""
-        if self.params["char_ngrams"]:
-            return self.features.transform(self._feature_rows(docs))
         columns = getattr(self, "_columns", None)
         if columns is None or columns.vocabulary is not self.features.vocabulary:
             columns = self._columns = FeatureColumns(self.features)
         neighbours = self.params.get("neighbours", True)
         return self.features.transform_columns(
-            [columns.columns(doc, [(code, cue) for code, cue, _, _ in self.cues.match(doc)], neighbours)
-             for doc in docs])
+            [columns.columns(doc, [(code, cue) for code, cue, _, _ in self.cues.match(doc)], neighbours,
+                             self.params["char_ngrams"]) for doc in docs])
 
     def unit_docs(self, units: list[AnnotatedUnit]) -> list[Doc]:
         docs, _ = as_unit_docs(self.nlp, [{"text": u.text, "context": u.context} for u in units])

@@ -79,3 +79,31 @@ def test_section_cue_fires_on_the_diary_section(nlp):
     assert tagged._.codes == ["decision_moment"]
     assert tagged._.evidence["decision_moment"][0]["text"] == "section: besluit"
     assert untagged._.codes == []
+
+
+def test_pattern_cues_find_what_one_matcher_over_the_whole_unit_finds(nlp, default_codebook):
+    """Patterns run only on units holding their words, in windows around them: same matches."""
+    from spacy.matcher import Matcher
+
+    tagger = CueTagger(nlp, "cues", default_codebook)
+    whole = Matcher(nlp.vocab)
+    for code in default_codebook.codes:
+        for cue in code.cues:
+            if cue.pattern:
+                whole.add(f"{code.id}::{cue.id}", [cue.pattern])
+    filler = "Daarna zijn we met het hele team nog lang over de planning en de roosters bezig geweest. " * 6
+    texts = [
+        filler + "Ik heb toen besloten om de dochter te bellen. " + filler + "Marieke besloot te wachten.",
+        "Ik heb na lang twijfelen besloten. " + filler + "We hebben uiteindelijk toch gekozen.",
+        filler + "Als huisarts moet ik ook aan de anderen denken. Voor haar is rust het belangrijkste.",
+        "Besloot ik dat? " + filler * 2 + "Zij wil absoluut niet naar het ziekenhuis.",
+    ]
+    found = 0
+    for doc in (nlp(d) for d in make_unit_docs(nlp, texts, [{}] * len(texts))):
+        assert len(doc) > 4 * 12  # long enough for the windows to be used
+        expected = sorted((nlp.vocab.strings[m], s, e) for m, s, e in whole(doc))
+        got = sorted((f"{code}::{cue}", span.start, span.end) for code, cue, _, span in tagger.match(doc)
+                     if f"{code}::{cue}" in whole)
+        assert got == expected
+        found += len(expected)
+    assert found >= 6

@@ -174,3 +174,17 @@ def test_a_model_from_before_the_blend_and_encoder_options_still_loads(small_cod
     texts = [text for text, _ in EXAMPLES]
     assert old.predict(texts) == SklearnCodeModel.load(tmp_path / "m").predict(texts)
     assert all(isinstance(p, list) for p in old.predict(texts))
+
+
+@pytest.mark.parametrize("char_ngrams", [False, True])
+def test_prediction_features_equal_the_training_features(small_codebook, small_units, nlp, char_ngrams):
+    """Prediction looks features up per lemma and word form (cached); the matrix must be the one
+    the model was fitted on: the same columns and values as from the feature strings."""
+    model = SklearnCodeModel(small_codebook, nlp, cv=0, min_df=1, char_ngrams=char_ngrams).fit(small_units)
+    docs = model.unit_docs(small_units + [sklearn_examples.AnnotatedUnit(
+        id="x", doc_id="x", text="Onbekende woorden [naam] en XXX, ik besloot (onverstaanbaar) te bellen.",
+        codes=[])])
+    slow = model.features.transform(model._feature_rows(docs))
+    for _ in range(2):  # cold and warm caches
+        fast = model._features_of(docs)
+        assert (fast != slow).nnz == 0 and fast.shape == slow.shape

@@ -137,7 +137,7 @@ class FeatureColumns:
                 col = words[key] = vocabulary.get(f"w={self._name(key, strings)}", -1)
             if col >= 0:
                 cols.append(col)
-        for pair in zip(keys, keys[1:]):
+        for pair in itertools.pairwise(keys):
             col = pairs.get(pair)
             if col is None:
                 col = pairs[pair] = vocabulary.get(

@@ -1,12 +1,14 @@
 """Cohen's kappa per group and per code between the first pass (annotated.jsonl) and the blind
 second pass (labels_*.jsonl) of the units in sample_*.jsonl.
 
-Run from the repository root: python corpora/annotated/second_pass/agreement.py
+Run from the repository root: python corpora/annotated/second_pass/agreement.py [NAME ...]
+(NAME: only those samples, e.g. ``k l m`` for one round; default: all).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from sklearn.metrics import cohen_kappa_score
@@ -23,7 +25,9 @@ def main() -> None:
     first = {u.id: set(u.codes) for u in units}
     register = {u.id: u.context.get("register", "?") for u in units}
     second = {}
-    for path in sorted(HERE.glob("labels_*.jsonl")):
+    names = sys.argv[1:]
+    paths = [HERE / f"labels_{n}.jsonl" for n in names] if names else sorted(HERE.glob("labels_*.jsonl"))
+    for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
             second[rec["id"]] = set(rec["codes"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import platform
 import time
 from collections import Counter
@@ -22,6 +21,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.config import Config
+from pipeline.cpus import MAX_DEFAULT_WORKERS, default_workers  # noqa: F401  (re-exported)
 from pipeline.errors import InputError, PipelineError
 from pipeline.io import atomic_open, file_sha256, write_json
 from pipeline.model import Document, Unit
@@ -197,20 +197,6 @@ def _inputs(paths: list[Path]) -> tuple[list[Path], list[Path], dict[Path, Path 
                 files.append(f)
         skipped += [f for f in passed if f not in skipped]
     return files, skipped, roots
-
-
-MAX_DEFAULT_WORKERS = 8
-
-
-def default_workers() -> int:
-    """Processes for ``narratives run`` when not told: one per CPU core this process may use, at
-    most 8. Measured on 2 cores over 40 interviews: 2 workers took 3.6 s against 5.3 s for one
-    (bench/README.md); each extra worker shares the loaded pipeline (fork) and adds ~100 MB."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False,

@@ -54,6 +54,39 @@ def fit_blend(p_oof: np.ndarray, cue_score: np.ndarray, y: np.ndarray,
     return weights, best_t
 
 
+RULE_ONLY = (0.0, 0.0, 20.0, -10.0)  # model and cue score ignored: p ~ 1 where the rule codes, ~0 elsewhere
+
+
+def guard_against_rules(weights: np.ndarray, threshold: float, p_oof: np.ndarray, cue_score: np.ndarray,
+                        y: np.ndarray, groups: np.ndarray, min_positives: int = 5) -> tuple[np.ndarray, float, str]:
+    """Keep the blend, widen it to the cue rule's suggestions too, or fall back to the rule alone:
+    the first, by kappa over all out-of-fold units, of those that are not below the cue tagger on
+    any held-out group (register or writer) with ``min_positives`` positives.
+
+    "Never worse than the rules" on a kind of text the model has not seen, learned from the
+    inner folds: which signal carried over to each held-out register is the evidence for trusting
+    it on the next one. The rule alone always qualifies, so a code whose model loses to the cues
+    somewhere ends up, at worst, with the cue tagger's coding.
+    """
+    cut = float(weights[4])
+    rule = cue_score >= cut
+    union = weights.copy()
+    union[5] = 1.0
+    rule_only = np.array([*RULE_ONLY, cut, 0.0])
+    candidates = [("blend", weights, threshold), ("blend or rule", union, threshold),
+                  ("rule", rule_only, 0.5)]
+    checked = [g for g in np.unique(groups) if y[groups == g].sum() >= min_positives]
+    best = None
+    for name, w, t in candidates:
+        decided = apply_blend(w, p_oof, cue_score) >= t
+        worst = min((kappa(y[groups == g], decided[groups == g]) - kappa(y[groups == g], rule[groups == g])
+                     for g in checked), default=0.0)
+        key = (worst >= -1e-9, kappa(y, decided))
+        if best is None or key > best[0]:
+            best = (key, name, w, t)
+    return best[2], best[3], best[1]
+
+
 def apply_blend(weights: np.ndarray, p_model: np.ndarray, cue_score: np.ndarray) -> np.ndarray:
     decided = (cue_score >= float(weights[4])).astype(float)
     z = blend_inputs(p_model, cue_score, float(weights[4])) @ weights[:3] + weights[3]

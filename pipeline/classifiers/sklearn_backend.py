@@ -17,7 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.classifiers.base import CodeModel, as_unit_docs
-from pipeline.classifiers.blend import apply_blend, fit_blend
+from pipeline.classifiers.blend import apply_blend, fit_blend, guard_against_rules
 from pipeline.classifiers.features import FeatureColumns, TfidfFeatures, doc_features
 from pipeline.classifiers.linear import LinearGroupClassifier, best_single_threshold
 from pipeline.classifiers.persistence import (
@@ -45,7 +45,7 @@ class SklearnCodeModel(CodeModel):
                  cv: int = 3, min_df: int = 2, max_features: int = 60_000, seed: int = 0,
                  char_ngrams: bool = False, blend: bool = True, inner_groups: str = "register",
                  encoder: str | None = "auto", encoder_weight: float = 1.0,
-                 neighbours: bool = True) -> None:
+                 neighbours: bool = True, guard: bool = True) -> None:
         super().__init__(codebook, nlp)
         from pipeline.classifiers.encoders import check_encoder
 
@@ -54,10 +54,11 @@ class SklearnCodeModel(CodeModel):
         self.params = {"C": C, "cv": cv, "min_df": min_df, "max_features": max_features, "seed": seed,
                        "char_ngrams": char_ngrams, "blend": blend, "inner_groups": inner_groups,
                        "encoder": encoder, "encoder_weight": encoder_weight,
-                       "neighbours": neighbours}
+                       "neighbours": neighbours, "guard": guard}
         self.features = TfidfFeatures(min_df, max_features)
         self.groups: dict[str, LinearGroupClassifier] = {}
         self.blends: dict[str, np.ndarray] = {}  # group id -> (codes x 6) stacking weights
+        self.blend_choice: dict[str, str] = {}  # code -> blend, blend or rule, rule (the guard's pick)
 
     # -- features -----------------------------------------------------------------------------
     def _feature_rows(self, docs: list[Doc]) -> list[list[str]]:
@@ -96,7 +97,9 @@ class SklearnCodeModel(CodeModel):
         cue_scores = self._cue_scores(docs) if self.params["blend"] else None
         self.groups = {}
         self.blends = {}
+        self.blend_choice = {}
         self.thresholds = {}
+        guarded = self.params.get("guard", True) and any(g.startswith(("register:", "writer:")) for g in doc_ids)
         for group in self.codebook.groups:
             idx = np.arange(len(units))
             if group.requires:
@@ -110,7 +113,8 @@ class SklearnCodeModel(CodeModel):
             self.groups[group.id] = clf
             self.thresholds.update(clf.thresholds)
             if cue_scores is not None and clf.classes_:
-                self._fit_blend(group.id, clf, idx, cue_scores, labels)
+                self._fit_blend(group.id, clf, idx, cue_scores, labels,
+                                np.array(doc_ids)[idx] if guarded else None)
         self.card = self._card(units)
         return self
 
@@ -120,8 +124,13 @@ class SklearnCodeModel(CodeModel):
         return {c: np.array([s.get(c, 0.0) for s in per_doc]) for c in self.codebook.code_ids}
 
     def _fit_blend(self, gid: str, clf: LinearGroupClassifier, idx: np.ndarray,
-                   cue_scores: dict[str, np.ndarray], labels: list[set[str]]) -> None:
-        """Per code, stack the model's out-of-fold probability with its cue score."""
+                   cue_scores: dict[str, np.ndarray], labels: list[set[str]],
+                   held_out: np.ndarray | None = None) -> None:
+        """Per code, stack the model's out-of-fold probability with its cue score; with
+        ``held_out`` (the inner folds' register or writer per unit), guard multi-label codes against
+        falling below the cue tagger on any of them (``guard_against_rules``). Not single-choice
+        groups: there a code's rule takes the group's one slot from its neighbours, and guarding
+        each code on its own lowered leave-one-register-out kappa (phase, decides: bench/README.md)."""
         cut = clf.group.threshold
         weights = np.tile(np.array([1.0, 0.0, 0.0, 0.0, cut, 0.0]), (len(clf.classes_), 1))
         oof = clf.oof_proba
@@ -133,6 +142,8 @@ class SklearnCodeModel(CodeModel):
             y = np.array([code in labels[idx[i]] for i in np.flatnonzero(ok)], dtype=int)
             cues = cue_scores[code][idx[ok]]
             w, t = fit_blend(oof[ok, j], cues, y, cut)
+            if held_out is not None and clf.group.kind == "multi":
+                w, t, self.blend_choice[code] = guard_against_rules(w, t, oof[ok, j], cues, y, held_out[ok])
             weights[j] = w
             blended[ok, j] = apply_blend(w, oof[ok, j], cues)
             if clf.group.kind == "multi":
@@ -140,8 +151,7 @@ class SklearnCodeModel(CodeModel):
         if clf.group.kind == "single":
             ok = ~np.isnan(blended).any(axis=1)
             if ok.sum() >= 10:
-                y = np.array([next((j for j, c in enumerate(clf.classes_) if c in labels[idx[i]]),
-                                   len(clf.classes_)) for i in np.flatnonzero(ok)])
+                y = _class_index(clf.classes_, labels, idx[ok])
                 self.thresholds.update(dict.fromkeys(clf.classes_, best_single_threshold(y, blended[ok])))
         self.blends[gid] = weights.astype(np.float32)
 
@@ -165,6 +175,7 @@ class SklearnCodeModel(CodeModel):
                 untrained.update(dict.fromkeys(g.code_ids, 0))
         return {**self.base_card(units, untrained),
             "features": len(self.features.vocabulary),
+            "blend_choice": dict(self.blend_choice),
         }
 
     # -- prediction ---------------------------------------------------------------------------
@@ -290,6 +301,11 @@ def _inner_groups(units: list[AnnotatedUnit], by: str) -> list[str]:
         if len({v for v in values if v}) >= 3:
             return [f"{by}:{v}" if v else f"doc:{u.doc_id}" for u, v in zip(units, values)]
     return [u.doc_id for u in units]
+
+
+def _class_index(classes: list[str], labels: list[set[str]], rows: np.ndarray) -> np.ndarray:
+    """Per unit, the index of its code in a single-choice group (``len(classes)``: none)."""
+    return np.array([next((j for j, c in enumerate(classes) if c in labels[i]), len(classes)) for i in rows])
 
 
 def _first_tokens(doc: Doc) -> dict[str, int]:

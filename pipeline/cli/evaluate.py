@@ -18,6 +18,7 @@ def evaluate_command(
     cv: int = typer.Option(5, "--cv", help="Number of folds for --split document."),
     split: str = typer.Option("document", "--split", help="What a fold holds out: register (leave-one-register-out), writer (leave-one-writer-out) or document (k folds; within one writer's style this overstates quality on unseen text)."),
     learning_curve: bool = typer.Option(False, "--learning-curve", help="Also score models trained on 20%..100% of each fold's documents."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes for the folds (0: one per CPU core for sklearn, at most 8; the transformers backend uses one). Results are the same for any number."),
     output: Path = typer.Option(None, "--output", "-o", help="Write the full result as JSON here."),
 ) -> None:
     """Cross-validate the model's setup on DATA: precision, recall, F1 and Cohen's kappa per code,
@@ -36,7 +37,7 @@ def evaluate_command(
     from pipeline.evaluation.metrics import format_by_group, format_table
     from pipeline.io import write_json
     from pipeline.training.data import load_annotated
-    from pipeline.training.train import check_codes
+    from pipeline.training.train import check_codes, fold_jobs
 
     with user_errors():
         trained = load_model(model)
@@ -45,7 +46,7 @@ def evaluate_command(
         params = dict(trained.card.get("params", {}))
         result = cross_validate(lambda: new_model(trained.backend, trained.codebook, nlp=trained.nlp, **params),
                                 units, trained.codebook, k=cv, learning_curve=learning_curve,
-                                split=split)
+                                split=split, jobs=fold_jobs(trained.backend, jobs))
     held_out = "folds by document" if split == "document" else f"folds, one {split} held out in each"
     typer.echo(f"{result['units']} units, {result['documents']} documents, {result['folds']} {held_out}")
     typer.echo(format_table(result, result.get("cue_tagger")))

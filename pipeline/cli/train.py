@@ -25,6 +25,7 @@ def train_command(
     device: str = typer.Option(None, "--device", help="transformers: cpu or cuda (default: cuda when available)."),
     char_ngrams: bool = typer.Option(False, "--char-ngrams", help="sklearn: add character 3-5-grams to the features (slower; no gain measured on corpora/annotated)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes for the cross-validation folds (0: one per CPU core for sklearn, at most 8; the transformers backend uses one). The card's figures are the same for any number."),
     split: list[str] = typer.Option(None, "--split", help="What the card's cross-validation holds out: register, writer, document (repeatable; default: register and writer when the data names them, else document)."),
     encoder: str = typer.Option("auto", "--encoder", help="sklearn: a pretrained sentence encoder's embedding beside the sparse features: use-m3 (needs the encoder extra), none, or auto (use-m3 below 2,000 training units when installed: it helps with few examples, as measured)."),
 ) -> None:
@@ -39,7 +40,7 @@ def train_command(
       narratives train --backend transformers --base-model ./robbert-base --data units.jsonl --out models/robbert
     """
     from pipeline.evaluation.metrics import format_table
-    from pipeline.training.train import train
+    from pipeline.training.train import fold_jobs, train
 
     params: dict = {"seed": seed}
     if backend == "transformers":
@@ -58,7 +59,7 @@ def train_command(
 
         command = "narratives " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["train"] else None
         card = train(codebook, data, out, backend=backend, cv=cv, params=params, splits=split or None,
-                     command=command)
+                     command=command, jobs=fold_jobs(backend, jobs))
     typer.echo(f"trained {backend} model on {card['data']['units']} units from "
                f"{card['data']['documents']} documents in {card['fit_seconds']} s -> {out}")
     if card.get("untrained"):

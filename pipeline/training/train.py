@@ -40,13 +40,25 @@ def default_splits(units: list[AnnotatedUnit]) -> list[str]:
     return splits or ["document"]
 
 
+def fold_jobs(backend: str, jobs: int) -> int:
+    """Processes for cross-validation folds: as asked, 0 meaning one per usable core; one for the
+    transformers backend, whose PyTorch threads do not survive a fork and which fills the cores
+    (or the GPU) on its own."""
+    if backend != "sklearn":
+        return 1
+    from pipeline.cpus import default_workers
+
+    return jobs or default_workers()
+
+
 def train(codebook_path: str | Path, data: list[str | Path], out: str | Path, backend: str = "sklearn",
           cv: int = 5, name: str | None = None, params: dict[str, Any] | None = None,
-          splits: list[str] | None = None, command: str | None = None) -> dict[str, Any]:
+          splits: list[str] | None = None, command: str | None = None, jobs: int = 1) -> dict[str, Any]:
     """Fit on all data, cross-validate for the card (cv=0 skips), save to ``out``.
 
     ``splits``: what the card's cross-validation holds out, each in turn (default: register and
-    writer when the data names them, else document; see ``pipeline.evaluation.cv``)."""
+    writer when the data names them, else document; see ``pipeline.evaluation.cv``).
+    ``jobs``: processes for the cross-validation folds (the card's figures do not depend on it)."""
     codebook = load_codebook(codebook_path)
     units = load_annotated(data)
     unknown = check_codes(units, codebook)
@@ -65,7 +77,7 @@ def train(codebook_path: str | Path, data: list[str | Path], out: str | Path, ba
         for split in splits or default_splits(units):
             log.info("cross-validation, split by %s", split)
             result = cross_validate(lambda: new_model(backend, codebook, nlp=model.nlp, **(params or {})),
-                                    units, codebook, k=cv, split=split)
+                                    units, codebook, k=cv, split=split, jobs=jobs)
             entry = {k: result[k] for k in ("split", "per_code", "macro", "folds", "confusion")}
             if "cue_tagger" in result:
                 entry["cue_tagger"] = {k: result["cue_tagger"][k] for k in ("per_code", "macro")}

@@ -67,3 +67,20 @@ def test_evaluate_holds_out_one_register_at_a_time(tmp_path: Path, repo_root: Pa
                                   "--split", "writer"])
     assert refused.exit_code != 0
     assert "no 'writer' in its metadata" in str(refused.exception or refused.output)
+
+
+def test_folds_in_two_processes_give_the_same_report_as_one(tmp_path: Path, repo_root: Path) -> None:
+    corpus = (repo_root / "corpora/annotated/annotated.jsonl").read_text(encoding="utf-8").splitlines()
+    data = tmp_path / "part.jsonl"
+    data.write_text("\n".join(corpus[:9]) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    trained = runner.invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "m"), "--cv", "0"])
+    assert trained.exit_code == 0, trained.output
+    reports = {}
+    for jobs in ("1", "2"):
+        result = runner.invoke(app, ["evaluate", "--model", str(tmp_path / "m"), "--data", str(data), "--cv", "3",
+                                     "--learning-curve", "--jobs", jobs, "--output", str(tmp_path / f"e{jobs}.json")])
+        assert result.exit_code == 0, result.output
+        reports[jobs] = json.loads((tmp_path / f"e{jobs}.json").read_text())
+    assert reports["1"]["per_code"]["decision_moment"]["support"] > 30
+    assert reports["1"] == reports["2"]

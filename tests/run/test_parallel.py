@@ -77,12 +77,12 @@ def test_a_dask_cluster_writes_the_same_bytes(corpus: Path, tmp_path: Path) -> N
 
 
 def test_default_is_one_worker_per_usable_core(monkeypatch) -> None:
-    from pipeline import run as run_module
+    from pipeline import cpus
 
-    monkeypatch.setattr(run_module.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
-    assert run_module.default_workers() == 3
-    monkeypatch.setattr(run_module.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
-    assert run_module.default_workers() == run_module.MAX_DEFAULT_WORKERS
+    monkeypatch.setattr(cpus.os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    assert cpus.default_workers() == 3
+    monkeypatch.setattr(cpus.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert cpus.default_workers() == cpus.MAX_DEFAULT_WORKERS
 
 
 def test_the_command_without_workers_runs_files_side_by_side(corpus: Path, tmp_path: Path, monkeypatch) -> None:

@@ -87,6 +87,45 @@ def guard_against_rules(weights: np.ndarray, threshold: float, p_oof: np.ndarray
     return best[2], best[3], best[1]
 
 
+def guard_single_choice(weights: np.ndarray, threshold: float, p_oof: np.ndarray, cue_scores: np.ndarray,
+                        y: np.ndarray, groups: np.ndarray, min_positives: int = 5) -> tuple[np.ndarray, list[str]]:
+    """``guard_against_rules`` for a single-choice group, where codes share one slot per unit.
+
+    ``p_oof`` and ``cue_scores``: one column per code; ``y``: the coded class per unit (the
+    number of codes for none). Code by code, the same three options, judged on the group's own
+    decision (best code at the threshold): an option qualifies where the code is not below the
+    cue tagger's coding of it on any held-out group; among those, the one with the best summed
+    kappa of all the group's codes, so that a code's rule taking the slot from a neighbour costs.
+    """
+    from pipeline.classifiers.linear import single_decision
+
+    weights = weights.copy()
+    k = p_oof.shape[1]
+    rule_pick = np.where(cue_scores.max(axis=1) >= weights[0, 4], cue_scores.argmax(axis=1), k)
+    blended = np.column_stack([apply_blend(weights[j], p_oof[:, j], cue_scores[:, j]) for j in range(k)])
+    names = []
+    for j in range(k):
+        cut = float(weights[j, 4])
+        union = weights[j].copy()
+        union[5] = 1.0
+        options = [("blend", weights[j]), ("blend or rule", union), ("rule", np.array([*RULE_ONLY, cut, 0.0]))]
+        checked = [g for g in np.unique(groups) if (y[groups == g] == j).sum() >= min_positives]
+        best = None
+        for name, w in options:
+            trial = blended.copy()
+            trial[:, j] = apply_blend(w, p_oof[:, j], cue_scores[:, j])
+            picked = single_decision(trial, threshold)
+            worst = min((kappa(y[m] == j, picked[m] == j) - kappa(y[m] == j, rule_pick[m] == j)
+                         for m in (groups == g for g in checked)), default=0.0)
+            total = sum(kappa(y == c, picked == c) for c in range(k))
+            key = (worst >= -1e-9, total)
+            if best is None or key > best[0]:
+                best = (key, name, w, trial)
+        names.append(best[1])
+        weights[j], blended = best[2], best[3]
+    return weights, names
+
+
 def apply_blend(weights: np.ndarray, p_model: np.ndarray, cue_score: np.ndarray) -> np.ndarray:
     decided = (cue_score >= float(weights[4])).astype(float)
     z = blend_inputs(p_model, cue_score, float(weights[4])) @ weights[:3] + weights[3]

@@ -17,7 +17,12 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.classifiers.base import CodeModel, as_unit_docs
-from pipeline.classifiers.blend import apply_blend, fit_blend, guard_against_rules
+from pipeline.classifiers.blend import (
+    apply_blend,
+    fit_blend,
+    guard_against_rules,
+    guard_single_choice,
+)
 from pipeline.classifiers.features import FeatureColumns, TfidfFeatures, doc_features
 from pipeline.classifiers.linear import LinearGroupClassifier, best_single_threshold
 from pipeline.classifiers.persistence import (
@@ -45,7 +50,7 @@ class SklearnCodeModel(CodeModel):
                  cv: int = 3, min_df: int = 2, max_features: int = 60_000, seed: int = 0,
                  char_ngrams: bool = False, blend: bool = True, inner_groups: str = "register",
                  encoder: str | None = "auto", encoder_weight: float = 1.0,
-                 neighbours: bool = True, guard: bool = True) -> None:
+                 neighbours: bool = True, guard: bool | str = True) -> None:
         super().__init__(codebook, nlp)
         from pipeline.classifiers.encoders import check_encoder
 
@@ -127,10 +132,10 @@ class SklearnCodeModel(CodeModel):
                    cue_scores: dict[str, np.ndarray], labels: list[set[str]],
                    held_out: np.ndarray | None = None) -> None:
         """Per code, stack the model's out-of-fold probability with its cue score; with
-        ``held_out`` (the inner folds' register or writer per unit), guard multi-label codes against
-        falling below the cue tagger on any of them (``guard_against_rules``). Not single-choice
-        groups: there a code's rule takes the group's one slot from its neighbours, and guarding
-        each code on its own lowered leave-one-register-out kappa (phase, decides: bench/README.md)."""
+        ``held_out`` (the inner folds' register or writer per unit), guard every code against
+        falling below the cue tagger on any of them: on its own in multi-label groups
+        (``guard_against_rules``), with ``guard="all"`` also in single-choice groups, judged on
+        the group's one decision (``guard_single_choice``)."""
         cut = clf.group.threshold
         weights = np.tile(np.array([1.0, 0.0, 0.0, 0.0, cut, 0.0]), (len(clf.classes_), 1))
         oof = clf.oof_proba
@@ -152,7 +157,15 @@ class SklearnCodeModel(CodeModel):
             ok = ~np.isnan(blended).any(axis=1)
             if ok.sum() >= 10:
                 y = _class_index(clf.classes_, labels, idx[ok])
-                self.thresholds.update(dict.fromkeys(clf.classes_, best_single_threshold(y, blended[ok])))
+                t = best_single_threshold(y, blended[ok])
+                if held_out is not None and self.params.get("guard") == "all":
+                    cues = np.column_stack([cue_scores[c][idx[ok]] for c in clf.classes_])
+                    weights, names = guard_single_choice(weights, t, oof[ok], cues, y, held_out[ok])
+                    self.blend_choice.update(zip(clf.classes_, names))
+                    blended[ok] = np.column_stack([apply_blend(weights[j], oof[ok, j], cues[:, j])
+                                                   for j in range(len(clf.classes_))])
+                    t = best_single_threshold(y, blended[ok])
+                self.thresholds.update(dict.fromkeys(clf.classes_, t))
         self.blends[gid] = weights.astype(np.float32)
 
     def _with_encoder(self, X, docs: list[Doc]):

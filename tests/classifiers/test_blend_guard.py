@@ -47,3 +47,30 @@ def test_a_model_better_everywhere_keeps_its_blend() -> None:
     guarded, t2, choice = guard_against_rules(w, t, p, cue, y, groups)
     assert choice == "blend"
     assert np.array_equal(guarded, w) and t2 == t
+
+
+def test_in_a_single_choice_group_the_guard_judges_the_groups_one_decision() -> None:
+    from pipeline.classifiers.blend import guard_single_choice
+    from pipeline.classifiers.linear import single_decision
+
+    rng = np.random.default_rng(1)
+    n = 800
+    groups = np.array(["register:a"] * 400 + ["register:b"] * 400)
+    y = rng.choice(3, size=n, p=[0.3, 0.2, 0.5])  # codes 0 and 1, 2 = none
+    p0 = np.clip(  # code 0: a sharp model everywhere
+        np.where(y == 0, 0.8, 0.1) + rng.normal(0, 0.1, n), 0.01, 0.99)
+    p1 = np.where(groups == "register:a", np.clip(np.where(y == 1, 0.8, 0.1) + rng.normal(0, 0.1, n), 0.01, 0.99),
+                  rng.uniform(0.05, 0.95, n))  # code 1: noise in register b
+    cue1 = np.where((y == 1) & (rng.random(n) < 0.6), 0.7, 0.0)
+    cues = np.column_stack([np.zeros(n), cue1])
+    p = np.column_stack([p0, p1])
+    weights = np.tile(np.array([1.0, 0.0, 0.0, 0.0, CUT, 0.0]), (2, 1))
+
+    guarded, names = guard_single_choice(weights, 0.5, p, cues, y, groups)
+
+    assert names[0] == "blend" and names[1] != "blend"
+    picked = single_decision(np.column_stack([apply_blend(guarded[j], p[:, j], cues[:, j]) for j in range(2)]), 0.5)
+    rule = np.where(cues.max(axis=1) >= CUT, cues.argmax(axis=1), 2)
+    for g in ("register:a", "register:b"):
+        m = groups == g
+        assert kappa(y[m] == 1, picked[m] == 1) >= kappa(y[m] == 1, rule[m] == 1) - 1e-9

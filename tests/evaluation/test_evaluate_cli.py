@@ -12,12 +12,18 @@ from pipeline.cli.main import _register, app
 _register()
 
 
-def test_evaluate_cross_validates_by_document_with_a_learning_curve(tmp_path: Path, repo_root: Path) -> None:
+def _trained_on_first_documents(n: int, tmp_path: Path, repo_root: Path):
+    """The corpus's first ``n`` documents as a JSONL file, and a model trained on them in tmp/m."""
     corpus = (repo_root / "corpora/annotated/annotated.jsonl").read_text(encoding="utf-8").splitlines()
     data = tmp_path / "part.jsonl"
-    data.write_text("\n".join(corpus[:12]) + "\n", encoding="utf-8")
+    data.write_text("\n".join(corpus[:n]) + "\n", encoding="utf-8")
+    trained = CliRunner().invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "m"), "--cv", "0"])
+    return data, trained
+
+
+def test_evaluate_cross_validates_by_document_with_a_learning_curve(tmp_path: Path, repo_root: Path) -> None:
+    data, trained = _trained_on_first_documents(12, tmp_path, repo_root)
     runner = CliRunner()
-    trained = runner.invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "m"), "--cv", "0"])
 
     result = runner.invoke(app, ["evaluate", "--model", str(tmp_path / "m"), "--data", str(data),
                                  "--cv", "3", "--learning-curve", "--output", str(tmp_path / "e.json")])
@@ -70,11 +76,8 @@ def test_evaluate_holds_out_one_register_at_a_time(tmp_path: Path, repo_root: Pa
 
 
 def test_folds_in_two_processes_give_the_same_report_as_one(tmp_path: Path, repo_root: Path) -> None:
-    corpus = (repo_root / "corpora/annotated/annotated.jsonl").read_text(encoding="utf-8").splitlines()
-    data = tmp_path / "part.jsonl"
-    data.write_text("\n".join(corpus[:9]) + "\n", encoding="utf-8")
+    data, trained = _trained_on_first_documents(9, tmp_path, repo_root)
     runner = CliRunner()
-    trained = runner.invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "m"), "--cv", "0"])
     assert trained.exit_code == 0, trained.output
     reports = {}
     for jobs in ("1", "2"):

@@ -179,6 +179,14 @@ def render_card(card: dict[str, Any]) -> str:
         lines += _cv_section(split, cv)
     if card.get("new_code_curve"):
         lines += _new_code_section(card["new_code_curve"])
+    if card.get("blend_choice"):
+        lines += ["## How far each code trusts the model and the rules", "",
+                  "Chosen per code on the inner folds' held-out registers (`pipeline/classifiers/blend.py`): "
+                  "*blend* (model and cue score stacked), *blend or rule* (also every unit the cue rule "
+                  "codes), *rule* (the cue tagger alone), whichever has the best kappa without falling "
+                  "below the rule on any of them.", "",
+                  "| code | chosen |", "|---|---|"]
+        lines += [f"| {c} | {v} |" for c, v in card["blend_choice"].items()] + [""]
     lines += ["## Counts per code in the training data", "", "| code | units |", "|---|---:|"]
     lines += [f"| {c} | {n} |" for c, n in card["data"]["counts"].items()]
     if card.get("untrained"):

@@ -85,7 +85,7 @@ class CodeModel(ABC):
         """The model card fields every backend writes: codebook, data, parameters, thresholds."""
         from datetime import datetime, timezone
 
-        from pipeline.training.data import code_counts, data_fingerprint
+        from pipeline.training.data import code_counts, data_fingerprint, uncoded_roles
 
         cb = self.codebook
         return {
@@ -96,8 +96,18 @@ class CodeModel(ABC):
             "data": {"units": len(units), "documents": len({u.doc_id for u in units}),
                      "sha": data_fingerprint(units), "counts": code_counts(units)},
             "params": getattr(self, "params", {}), "thresholds": self.thresholds,
-            "untrained": untrained,
+            "untrained": untrained, "uncoded_roles": uncoded_roles(units),
         }
+
+    def silence_uncoded_roles(self, docs: list[Doc], scores: list[dict[str, float]]) -> list[dict[str, float]]:
+        """No suggestions for turns of a role the training coding never coded (``uncoded_roles``
+        in the card): the model's word features can outweigh its role feature there."""
+        roles = set(getattr(self, "card", {}).get("uncoded_roles") or ())
+        if roles:
+            for doc, row in zip(docs, scores):
+                if (doc._.unit or {}).get("role") in roles:
+                    row.update(dict.fromkeys(row, 0.0))
+        return scores
 
     @abstractmethod
     def fit(self, units: list[Any], docs: list[Doc] | None = None) -> CodeModel:

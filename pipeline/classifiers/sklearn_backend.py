@@ -211,7 +211,7 @@ class SklearnCodeModel(CodeModel):
                                      for j, code in enumerate(clf.classes_)]) if clf.classes_ else P
             for scores, row in zip(out, np.asarray(P, dtype=np.float64).tolist()):
                 scores.update(zip(clf.classes_, row))
-        return out
+        return self.silence_uncoded_roles(docs, out)
 
     def explain_docs(self, docs: list[Doc], codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:
         X = self._matrix(docs)

@@ -294,8 +294,8 @@ class TransformersCodeModel(CodeModel):
             return []
         probs = self._probabilities([input_text(d.text, d._.unit)[0] for d in docs])
         # Codes without a single positive example are not predicted, as in the sklearn backend.
-        return [{c: 0.0 if c in self.untrained else float(row[j]) for j, c in enumerate(codes)}
-                for row in probs]
+        return self.silence_uncoded_roles(docs, [{c: 0.0 if c in self.untrained else float(row[j])
+                                                  for j, c in enumerate(codes)} for row in probs])
 
     def explain_docs(self, docs: list[Doc],
                      codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:

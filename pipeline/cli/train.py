@@ -23,7 +23,7 @@ def train_command(
     batch_size: int = typer.Option(None, "--batch-size", help="transformers: batch size."),
     max_length: int = typer.Option(None, "--max-length", help="transformers: maximum tokens per unit."),
     device: str = typer.Option(None, "--device", help="transformers: cpu or cuda (default: cuda when available)."),
-    char_ngrams: bool = typer.Option(False, "--char-ngrams", help="sklearn: add character 3-5-grams to the features: +0.01-0.02 decision-moment kappa held out by register on corpora/annotated, at about five times the training time (models/default uses them; bench/README.md)."),
+    char_ngrams: bool = typer.Option(False, "--char-ngrams", help="sklearn: add character 3-5-grams to the features: +0.01-0.02 decision-moment kappa held out by register on corpora/annotated, at about five times the training time (bench/README.md; models/default is trained without them, to keep its two cross-validations within half an hour on 2 cores)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Processes for the cross-validation folds (0: one per CPU core for sklearn, at most 8; the transformers backend uses one). The card's figures are the same for any number."),
     split: list[str] = typer.Option(None, "--split", help="What the card's cross-validation holds out: register, writer, document (repeatable; default: register and writer when the data names them, else document)."),

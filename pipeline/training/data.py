@@ -125,5 +125,23 @@ def data_fingerprint(units: list[AnnotatedUnit]) -> str:
     return h.hexdigest()[:16]
 
 
+UNCODED_ROLE_MIN_UNITS = 100
+
+
+def uncoded_roles(units: list[AnnotatedUnit]) -> list[str]:
+    """Speaker roles whose turns the coders never coded, in at least 100 units (in the default
+    corpus: the interviewer's 2,903 turns). A model trained on such coding suggests nothing for
+    those turns; a researcher who codes interviewer turns gets a model that codes them."""
+    seen: Counter[str] = Counter()
+    coded: set[str] = set()
+    for u in units:
+        role = u.context.get("role")
+        if role:
+            seen[role] += 1
+            if u.codes:
+                coded.add(role)
+    return sorted(r for r, n in seen.items() if n >= UNCODED_ROLE_MIN_UNITS and r not in coded)
+
+
 def code_counts(units: list[AnnotatedUnit]) -> dict[str, int]:
     return dict(sorted(Counter(c for u in units for c in u.codes).items()))

@@ -74,3 +74,17 @@ def test_in_a_single_choice_group_the_guard_judges_the_groups_one_decision() -> 
     for g in ("register:a", "register:b"):
         m = groups == g
         assert kappa(y[m] == 1, picked[m] == 1) >= kappa(y[m] == 1, rule[m] == 1) - 1e-9
+
+
+def test_roles_never_coded_in_the_training_data_are_listed_for_silencing() -> None:
+    from pipeline.training.data import uncoded_roles
+    from pipeline.training.units import AnnotatedUnit
+
+    def unit(i: int, role: str, codes: list[str]) -> AnnotatedUnit:
+        return AnnotatedUnit(id=f"d:{i}", doc_id="d", text="x", codes=codes, context={"role": role})
+
+    units = ([unit(i, "interviewer", []) for i in range(120)] + [unit(200 + i, "respondent", ["decision_moment"])
+             for i in range(120)] + [unit(400 + i, "moderator", []) for i in range(20)])
+    assert uncoded_roles(units) == ["interviewer"]  # the moderator: too few turns to tell
+    units.append(unit(999, "interviewer", ["factor.client"]))
+    assert uncoded_roles(units) == []

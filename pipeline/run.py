@@ -21,7 +21,7 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.config import Config
-from pipeline.cpus import MAX_DEFAULT_WORKERS, default_workers  # noqa: F401  (re-exported)
+from pipeline.cpus import default_workers
 from pipeline.errors import InputError, PipelineError
 from pipeline.io import atomic_open, file_sha256, write_json
 from pipeline.model import Document, Unit

@@ -102,7 +102,7 @@ class CodeModel(ABC):
     def silence_uncoded_roles(self, docs: list[Doc], scores: list[dict[str, float]]) -> list[dict[str, float]]:
         """No suggestions for turns of a role the training coding never coded (``uncoded_roles``
         in the card): the model's word features can outweigh its role feature there."""
-        roles = set(getattr(self, "card", {}).get("uncoded_roles") or ())
+        roles = set(self.card.get("uncoded_roles") or ())
         if roles:
             for doc, row in zip(docs, scores):
                 if (doc._.unit or {}).get("role") in roles:

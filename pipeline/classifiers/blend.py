@@ -57,10 +57,18 @@ def fit_blend(p_oof: np.ndarray, cue_score: np.ndarray, y: np.ndarray,
 RULE_ONLY = (0.0, 0.0, 20.0, -10.0)  # model and cue score ignored: p ~ 1 where the rule codes, ~0 elsewhere
 
 
+def _guard_options(weights: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The guard's three options for one code's blend weights: as fitted, widened to every unit
+    the cue rule codes (a floor of 1 there), and the rule alone."""
+    union = weights.copy()
+    union[5] = 1.0
+    return [("blend", weights), ("blend or rule", union), ("rule", np.array([*RULE_ONLY, weights[4], 0.0]))]
+
+
 def guard_against_rules(weights: np.ndarray, threshold: float, p_oof: np.ndarray, cue_score: np.ndarray,
                         y: np.ndarray, groups: np.ndarray, min_positives: int = 5) -> tuple[np.ndarray, float, str]:
     """Keep the blend, widen it to the cue rule's suggestions too, or fall back to the rule alone:
-    the first, by kappa over all out-of-fold units, of those that are not below the cue tagger on
+    the best, by kappa over all out-of-fold units, of those that are not below the cue tagger on
     any held-out group (register or writer) with ``min_positives`` positives.
 
     "Never worse than the rules" on a kind of text the model has not seen, learned from the
@@ -68,13 +76,8 @@ def guard_against_rules(weights: np.ndarray, threshold: float, p_oof: np.ndarray
     it on the next one. The rule alone always qualifies, so a code whose model loses to the cues
     somewhere ends up, at worst, with the cue tagger's coding.
     """
-    cut = float(weights[4])
-    rule = cue_score >= cut
-    union = weights.copy()
-    union[5] = 1.0
-    rule_only = np.array([*RULE_ONLY, cut, 0.0])
-    candidates = [("blend", weights, threshold), ("blend or rule", union, threshold),
-                  ("rule", rule_only, 0.5)]
+    rule = cue_score >= float(weights[4])
+    candidates = [(name, w, 0.5 if name == "rule" else threshold) for name, w in _guard_options(weights)]
     checked = [g for g in np.unique(groups) if y[groups == g].sum() >= min_positives]
     best = None
     for name, w, t in candidates:
@@ -105,13 +108,9 @@ def guard_single_choice(weights: np.ndarray, threshold: float, p_oof: np.ndarray
     blended = np.column_stack([apply_blend(weights[j], p_oof[:, j], cue_scores[:, j]) for j in range(k)])
     names = []
     for j in range(k):
-        cut = float(weights[j, 4])
-        union = weights[j].copy()
-        union[5] = 1.0
-        options = [("blend", weights[j]), ("blend or rule", union), ("rule", np.array([*RULE_ONLY, cut, 0.0]))]
         checked = [g for g in np.unique(groups) if (y[groups == g] == j).sum() >= min_positives]
         best = None
-        for name, w in options:
+        for name, w in _guard_options(weights[j]):
             trial = blended.copy()
             trial[:, j] = apply_blend(w, p_oof[:, j], cue_scores[:, j])
             picked = single_decision(trial, threshold)

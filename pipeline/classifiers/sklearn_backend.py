@@ -105,6 +105,7 @@ class SklearnCodeModel(CodeModel):
         self.blend_choice = {}
         self.thresholds = {}
         guarded = self.params.get("guard", True) and any(g.startswith(("register:", "writer:")) for g in doc_ids)
+        held_out = np.array(doc_ids) if guarded else None
         for group in self.codebook.groups:
             idx = np.arange(len(units))
             if group.requires:
@@ -119,7 +120,7 @@ class SklearnCodeModel(CodeModel):
             self.thresholds.update(clf.thresholds)
             if cue_scores is not None and clf.classes_:
                 self._fit_blend(group.id, clf, idx, cue_scores, labels,
-                                np.array(doc_ids)[idx] if guarded else None)
+                                held_out[idx] if held_out is not None else None)
         self.card = self._card(units)
         return self
 

@@ -98,7 +98,8 @@ def cross_validate(factory: ModelFactory, units: list[AnnotatedUnit], codebook: 
     """Out-of-fold predictions for every unit; per-code scores; optionally a learning curve.
 
     ``jobs`` > 1 fits the folds in that many processes (forked, so the parsed units are shared,
-    not copied; Linux only, elsewhere one): the same predictions as with one, in less time.
+    not copied; Linux only, elsewhere one): the same predictions as with one, sooner where there
+    are more cores than one fit keeps busy.
     """
     probe = factory()
     docs = probe.unit_docs(units) if hasattr(probe, "unit_docs") else None

@@ -4,9 +4,12 @@ Simulates a code the model has never seen. For each code in ``--codes`` a one-co
 made (its definition and cues kept), and for each held-out register (leave-one-register-out over
 corpora/annotated/src) a model is trained on N positive units plus 3N negative units drawn from
 the other registers (N = 25, 50, 100, 200; several seeds), then scored (Cohen's kappa) on every
-unit of the held-out register. Compared: the sparse features with the cue blend (the default),
-the same plus the USE-m3 sentence encoder (``--encoder``), and the cue tagger alone. Prints the
-medians over seeds, averaged over registers; nothing is asserted.
+unit of the held-out register. Compared: the sparse features with the cue blend (the default;
+the training units name their register, so the guard judges each inner held-out register), the
+same trained as a researcher's own coding ("own coding": register and writer removed, so the inner
+folds go by document), with the guard judging all out-of-fold units together and without it, the
+same plus the USE-m3 sentence encoder (``--encoder``), and the cue tagger alone. Prints the medians
+over seeds, averaged over registers; nothing is asserted.
 
     python bench/few_shot.py --data corpora/annotated/src --seeds 3 --output /tmp/few_shot.json
 """
@@ -14,6 +17,7 @@ medians over seeds, averaged over registers; nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import platform
@@ -65,9 +69,16 @@ def main() -> None:
 
         encode_docs("use-m3", docs)  # once, cached on the Docs
     registers = sorted({u.context["register"] for u in units})
-    variants = {"sparse + cue blend": {}}
+    # A researcher's own coding names no register or writer: the blend's inner folds then go by
+    # document, and the guard judges all out-of-fold units together ("own coding" variants).
+    # The encoder is named in every variant: "auto" would pick it for these small training sets.
+    variants = {"sparse + cue blend": {"encoder": None},
+                "own coding, guard": {"own": True, "encoder": None},
+                "own coding, no guard": {"own": True, "guard": False, "encoder": None}}
     if args.encoder:
         variants["sparse + encoder + cue blend"] = {"encoder": "use-m3"}
+    own_units = [dataclasses.replace(u, context={k: v for k, v in u.context.items() if k not in ("register", "writer")})
+                 for u in units]
     sizes = [int(s) for s in args.sizes.split(",")]
     results: dict = {}
     for code in args.codes.split(","):
@@ -92,8 +103,10 @@ def main() -> None:
                     for seed in range(args.seeds):
                         rng = random.Random(seed)
                         idx = rng.sample(train_pos, n) + rng.sample(train_neg, min(3 * n, len(train_neg)))
-                        model = SklearnCodeModel(cb, nlp, **params).fit([units[i] for i in idx],
-                                                                          docs=[docs[i] for i in idx])
+                        opts = {k: v for k, v in params.items() if k != "own"}
+                        pool = own_units if params.get("own") else units
+                        model = SklearnCodeModel(cb, nlp, **opts).fit([pool[i] for i in idx],
+                                                                        docs=[docs[i] for i in idx])
                         pred = [model.assign(s) for s in model.predict_proba_docs([docs[i] for i in test])]
                         kappas.append(float(cohen_kappa_score(y_all[test], [int(code in p) for p in pred])))
                     entry[f"{name} @{n}"] = statistics.median(kappas)

@@ -181,7 +181,8 @@ def render_card(card: dict[str, Any]) -> str:
         lines += _new_code_section(card["new_code_curve"])
     if card.get("blend_choice"):
         lines += ["## How far each code trusts the model and the rules", "",
-                  "Chosen per code on the inner folds' held-out registers (`pipeline/classifiers/blend.py`): "
+                  "Chosen per code on the inner folds' held-out registers, or writers (where the training "
+                  "data name neither, on all out-of-fold units together; `pipeline/classifiers/blend.py`): "
                   "*blend* (model and cue score stacked), *blend or rule* (also every unit the cue rule "
                   "codes), *rule* (the cue tagger alone), whichever has the best kappa without falling "
                   "below the rule on any of them.", "",

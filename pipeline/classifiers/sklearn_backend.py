@@ -104,8 +104,7 @@ class SklearnCodeModel(CodeModel):
         self.blends = {}
         self.blend_choice = {}
         self.thresholds = {}
-        guarded = self.params.get("guard", True) and any(g.startswith(("register:", "writer:")) for g in doc_ids)
-        held_out = np.array(doc_ids) if guarded else None
+        held_out = _guard_groups(doc_ids) if self.params.get("guard", True) else None
         for group in self.codebook.groups:
             idx = np.arange(len(units))
             if group.requires:
@@ -133,7 +132,8 @@ class SklearnCodeModel(CodeModel):
                    cue_scores: dict[str, np.ndarray], labels: list[set[str]],
                    held_out: np.ndarray | None = None) -> None:
         """Per code, stack the model's out-of-fold probability with its cue score; with
-        ``held_out`` (the inner folds' register or writer per unit), guard every code against
+        ``held_out`` (the inner folds' register or writer per unit, or one group of all units:
+        ``_guard_groups``), guard every code against
         falling below the cue tagger on any of them: on its own in multi-label groups
         (``guard_against_rules``), with ``guard="all"`` also in single-choice groups, judged on
         the group's one decision (``guard_single_choice``)."""
@@ -315,6 +315,16 @@ def _inner_groups(units: list[AnnotatedUnit], by: str) -> list[str]:
         if len({v for v in values if v}) >= 3:
             return [f"{by}:{v}" if v else f"doc:{u.doc_id}" for u, v in zip(units, values)]
     return [u.doc_id for u in units]
+
+
+def _guard_groups(inner_groups: list[str]) -> np.ndarray:
+    """What the guard judges each option on: every held-out register or writer where the data
+    name them (the corpus), else all out-of-fold units together (a researcher's own coding,
+    whose units name neither), so that even there a code keeps the rule's coding when the model
+    did worse than the cues on the units it had not seen."""
+    if any(g.startswith(("register:", "writer:")) for g in inner_groups):
+        return np.array(inner_groups)
+    return np.full(len(inner_groups), "all")
 
 
 def _class_index(classes: list[str], labels: list[set[str]], rows: np.ndarray) -> np.ndarray:

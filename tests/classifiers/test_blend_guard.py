@@ -88,3 +88,36 @@ def test_roles_never_coded_in_the_training_data_are_listed_for_silencing() -> No
     assert uncoded_roles(units) == ["interviewer"]  # the moderator: too few turns to tell
     units.append(unit(999, "interviewer", ["factor.client"]))
     assert uncoded_roles(units) == []
+
+
+def test_without_registers_the_guard_judges_all_held_out_units_together() -> None:
+    """A researcher's own coding names no register: the options are judged on the pooled
+    out-of-fold units, so a code whose model is noise there still keeps the rule's kappa."""
+    from pipeline.classifiers.sklearn_backend import _guard_groups
+
+    p, cue, y, _ = _signals(model_good_in_b=False, seed=3)
+    p = np.random.default_rng(3).uniform(0.05, 0.95, len(y))  # a model that learned nothing
+    groups = _guard_groups([f"doc{i % 40}" for i in range(len(y))])
+    assert set(groups) == {"all"}
+    assert list(_guard_groups(["register:a", "register:b"])) == ["register:a", "register:b"]
+
+    model_only = np.array([1.0, 0.0, 0.0, 0.0, CUT, 0.0])  # a blend that trusts the model alone
+    guarded, t2, choice = guard_against_rules(model_only, 0.5, p, cue, y, groups)
+
+    assert kappa(y, apply_blend(model_only, p, cue) >= 0.5) < kappa(y, cue >= CUT)
+    assert choice != "blend"
+    assert kappa(y, apply_blend(guarded, p, cue) >= t2) >= kappa(y, cue >= CUT) - 1e-9
+
+
+def test_training_on_units_without_registers_records_the_guards_choice(nlp) -> None:
+    from pipeline.classifiers.sklearn_backend import SklearnCodeModel
+    from tests.classifiers import sklearn_examples
+
+    codebook, units = sklearn_examples.small_codebook(), sklearn_examples.small_units()
+    guarded = SklearnCodeModel(codebook, nlp, min_df=1).fit(units)
+    unguarded = SklearnCodeModel(codebook, nlp, min_df=1, guard=False).fit(units)
+
+    multi = {"decision_moment", "factor.client", "factor.organisation"}
+    assert set(guarded.card["blend_choice"]) == multi
+    assert set(guarded.card["blend_choice"].values()) <= {"blend", "blend or rule", "rule"}
+    assert unguarded.card["blend_choice"] == {}

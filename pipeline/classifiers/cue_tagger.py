@@ -48,6 +48,7 @@ class CueTagger:
         # Single-lemma cues are most cues: a dictionary lookup per token is much faster than a
         # Matcher pattern each (measured: matching was half the run time on the demo corpus).
         self.lemma_cues: dict[str, list[str]] = {}
+        self._lemma_keys: dict[int, tuple[str, ...]] = {}  # lemma hash -> its cue keys, per run
         self.section_cues: dict[str, list[str]] = {}
         for code in codebook.codes:
             for cue in code.cues:
@@ -77,11 +78,20 @@ class CueTagger:
         present = {attr: set(arr[:, col].tolist()) for col, attr in enumerate(_ANCHOR_ATTRS)}
         found = []
         for key, matcher, anchors, width in self.patterns:
-            if all(not values.isdisjoint(present[attr]) for attr, values in anchors):
+            for attr, values in anchors:
+                if values.isdisjoint(present[attr]):
+                    break
+            else:
                 found += _windowed_matches(doc, key, matcher, anchors, width, arr)
         found += [(strings[m], s, e) for m, s, e in (self.phrases(doc) if len(self.phrases) else [])]
+        lemma_keys = self._lemma_keys
+        if len(lemma_keys) > 200_000:  # new words keep coming in a long run: memory stays flat
+            lemma_keys.clear()
         for i, lemma in enumerate(arr[:, 0].tolist()):
-            for key in self.lemma_cues.get(strings[lemma].lower(), ()):
+            keys = lemma_keys.get(lemma)
+            if keys is None:
+                keys = lemma_keys[lemma] = tuple(self.lemma_cues.get(strings[lemma].lower(), ()))
+            for key in keys:
                 found.append((key, i, i + 1))
         hits = []
         for key, start, end in sorted(found, key=lambda f: (f[1], f[2], f[0])):

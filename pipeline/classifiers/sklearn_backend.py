@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from spacy.attrs import LEMMA
+from spacy.attrs import IDX, LEMMA, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -35,6 +35,7 @@ from pipeline.classifiers.persistence import (
     write_model_dir,
 )
 from pipeline.codebook import Codebook
+from pipeline.nlp.components import doc_text
 from pipeline.training.data import AnnotatedUnit
 
 log = logging.getLogger(__name__)
@@ -224,14 +225,14 @@ class SklearnCodeModel(CodeModel):
                 out.append({})
                 continue
             cues = self.cue_evidence(doc)
-            first_token = _first_tokens(doc)
+            tokens = _Tokens(doc)
             ev: dict[str, list[dict[str, Any]]] = {}
             for code in assigned:
                 clf = self.groups[self.codebook.group_of(code).id]
                 items = list(cues.get(code, []))
                 row = slice(X.indptr[i], X.indptr[i + 1])  # no sparse row object per unit
                 for j, weight in clf.contributions(X.indices[row], X.data[row], code):
-                    item = _describe(names[j], weight, doc, first_token)
+                    item = _describe(names[j], weight, tokens)
                     if item is not None:
                         items.append(item)
                     if len(items) >= 5:
@@ -332,16 +333,27 @@ def _class_index(classes: list[str], labels: list[set[str]], rows: np.ndarray) -
     return np.array([next((j for j, c in enumerate(classes) if c in labels[i]), len(classes)) for i in rows])
 
 
-def _first_tokens(doc: Doc) -> dict[str, int]:
-    """Lemma -> index of its first token in the unit (for evidence offsets)."""
-    first: dict[str, int] = {}
-    strings = doc.vocab.strings
-    for i, lemma in enumerate(doc.to_array([LEMMA]).tolist()):
-        first.setdefault(strings[lemma].lower(), i)
-    return first
+class _Tokens:
+    """What evidence needs of a unit's tokens, read once from arrays: the first token of each
+    lemma, and character offsets (no Token or Span objects: the same text and offsets as
+    ``doc[i:j].text``, ``.start_char`` and ``.end_char``)."""
+
+    def __init__(self, doc: Doc) -> None:
+        strings = doc.vocab.strings
+        rows = doc.to_array([LEMMA, IDX, LENGTH]).tolist()
+        self.first: dict[str, int] = {}
+        for i, (lemma, _, _) in enumerate(rows):
+            self.first.setdefault(strings[lemma].lower(), i)
+        self.rows = rows
+        self.text = doc_text(doc)
+
+    def span(self, start: int, n: int) -> tuple[str, int, int]:
+        last = min(start + n, len(self.rows)) - 1
+        begin, end = self.rows[start][1], self.rows[last][1] + self.rows[last][2]
+        return self.text[begin:end], begin, end
 
 
-def _describe(feature: str, weight: float, doc: Doc, first_token: dict[str, int]) -> dict[str, Any] | None:
+def _describe(feature: str, weight: float, tokens: _Tokens) -> dict[str, Any] | None:
     """A readable evidence item for a feature; character n-grams are not shown."""
     kind, _, value = feature.partition("=")
     if kind == "c" or kind == "len" or kind not in _READABLE:
@@ -350,8 +362,8 @@ def _describe(feature: str, weight: float, doc: Doc, first_token: dict[str, int]
                             "text": value.replace("_", " "), "weight": round(weight, 4)}
     if kind in ("w", "b"):
         words = value.split("_")
-        i = first_token.get(words[0])
+        i = tokens.first.get(words[0])
         if i is not None:
-            span = doc[i:i + len(words)]
-            item.update(text=span.text, start=span.start_char, end=span.end_char)
+            text, start, end = tokens.span(i, len(words))
+            item.update(text=text, start=start, end=end)
     return item

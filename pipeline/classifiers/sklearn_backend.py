@@ -134,10 +134,9 @@ class SklearnCodeModel(CodeModel):
                    held_out: np.ndarray | None = None) -> None:
         """Per code, stack the model's out-of-fold probability with its cue score; with
         ``held_out`` (the inner folds' register or writer per unit, or one group of all units:
-        ``_guard_groups``), guard every code against
-        falling below the cue tagger on any of them: on its own in multi-label groups
-        (``guard_against_rules``), with ``guard="all"`` also in single-choice groups, judged on
-        the group's one decision (``guard_single_choice``)."""
+        ``_guard_groups``), guard every code against falling below the cue tagger on any of
+        them: on its own in multi-label groups (``guard_against_rules``), with ``guard="all"``
+        also in single-choice groups, judged on the group's one decision (``guard_single_choice``)."""
         cut = clf.group.threshold
         weights = np.tile(np.array([1.0, 0.0, 0.0, 0.0, cut, 0.0]), (len(clf.classes_), 1))
         oof = clf.oof_proba

@@ -78,12 +78,12 @@ def guard_against_rules(weights: np.ndarray, threshold: float, p_oof: np.ndarray
     """
     rule = cue_score >= float(weights[4])
     candidates = [(name, w, 0.5 if name == "rule" else threshold) for name, w in _guard_options(weights)]
-    checked = [g for g in np.unique(groups) if y[groups == g].sum() >= min_positives]
+    masks = [m for m in (groups == g for g in np.unique(groups)) if y[m].sum() >= min_positives]
+    rule_kappas = [kappa(y[m], rule[m]) for m in masks]
     best = None
     for name, w, t in candidates:
         decided = apply_blend(w, p_oof, cue_score) >= t
-        worst = min((kappa(y[groups == g], decided[groups == g]) - kappa(y[groups == g], rule[groups == g])
-                     for g in checked), default=0.0)
+        worst = min((kappa(y[m], decided[m]) - k for m, k in zip(masks, rule_kappas)), default=0.0)
         key = (worst >= -1e-9, kappa(y, decided))
         if best is None or key > best[0]:
             best = (key, name, w, t)
@@ -108,14 +108,14 @@ def guard_single_choice(weights: np.ndarray, threshold: float, p_oof: np.ndarray
     blended = np.column_stack([apply_blend(weights[j], p_oof[:, j], cue_scores[:, j]) for j in range(k)])
     names = []
     for j in range(k):
-        checked = [g for g in np.unique(groups) if (y[groups == g] == j).sum() >= min_positives]
+        masks = [m for m in (groups == g for g in np.unique(groups)) if (y[m] == j).sum() >= min_positives]
+        rule_kappas = [kappa(y[m] == j, rule_pick[m] == j) for m in masks]
         best = None
         for name, w in _guard_options(weights[j]):
             trial = blended.copy()
             trial[:, j] = apply_blend(w, p_oof[:, j], cue_scores[:, j])
             picked = single_decision(trial, threshold)
-            worst = min((kappa(y[m] == j, picked[m] == j) - kappa(y[m] == j, rule_pick[m] == j)
-                         for m in (groups == g for g in checked)), default=0.0)
+            worst = min((kappa(y[m] == j, picked[m] == j) - k for m, k in zip(masks, rule_kappas)), default=0.0)
             total = sum(kappa(y == c, picked == c) for c in range(k))
             key = (worst >= -1e-9, total)
             if best is None or key > best[0]:

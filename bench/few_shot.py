@@ -96,6 +96,8 @@ def main() -> None:
             entry = {"cue tagger": float(cohen_kappa_score(y_all[test], cue_pred[test])),
                      "test_units": len(test), "test_positives": int(y_all[test].sum())}
             for name, params in variants.items():
+                opts = {k: v for k, v in params.items() if k != "own"}
+                pool = own_units if params.get("own") else units
                 for n in sizes:
                     if n > len(train_pos):
                         continue
@@ -103,8 +105,6 @@ def main() -> None:
                     for seed in range(args.seeds):
                         rng = random.Random(seed)
                         idx = rng.sample(train_pos, n) + rng.sample(train_neg, min(3 * n, len(train_neg)))
-                        opts = {k: v for k, v in params.items() if k != "own"}
-                        pool = own_units if params.get("own") else units
                         model = SklearnCodeModel(cb, nlp, **opts).fit([pool[i] for i in idx],
                                                                         docs=[docs[i] for i in idx])
                         pred = [model.assign(s) for s in model.predict_proba_docs([docs[i] for i in test])]

@@ -94,12 +94,15 @@ def by_held_out_group(units: list[AnnotatedUnit], split: str, gold: list[set[str
 
 def cross_validate(factory: ModelFactory, units: list[AnnotatedUnit], codebook: Codebook, k: int = 5,
                    learning_curve: bool = False, fractions: tuple[float, ...] = (0.2, 0.4, 0.6, 0.8, 1.0),
-                   seed: int = 0, split: str = "document", jobs: int = 1) -> dict[str, Any]:
+                   seed: int = 0, split: str = "document", jobs: int = 1,
+                   keep_predictions: bool = False) -> dict[str, Any]:
     """Out-of-fold predictions for every unit; per-code scores; optionally a learning curve.
 
     ``jobs`` > 1 fits the folds in that many processes (forked, so the parsed units are shared,
     not copied; Linux only, elsewhere one): the same predictions as with one, sooner where there
-    are more cores than one fit keeps busy.
+    are more cores than one fit keeps busy. ``keep_predictions`` adds the held-out codes per unit
+    (``predictions``) and the cue tagger's (``cue_predictions``), as sets in unit order, for
+    scoring subsets of the units (not for the JSON report).
     """
     probe = factory()
     docs = probe.unit_docs(units) if hasattr(probe, "unit_docs") else None
@@ -124,6 +127,8 @@ def cross_validate(factory: ModelFactory, units: list[AnnotatedUnit], codebook: 
         result["cue_tagger"] = summarise(gold, cues, codebook)
     if split != "document":
         result["by_group"] = by_held_out_group(units, split, gold, pred, cues, codebook)
+    if keep_predictions:
+        result["predictions"], result["cue_predictions"] = pred, cues
     if learning_curve:
         n_train_docs = result["documents"] * (len(folds) - 1) / len(folds)
         result["learning_curve"] = [

@@ -201,21 +201,36 @@ class SklearnCodeModel(CodeModel):
             self._last = (key, X, docs)
         return self._last[1]
 
+    def _active(self, docs: list[Doc]) -> list[int]:
+        """Indices of the units the model scores: not those of a role the training coding never
+        coded (``silence_uncoded_roles`` gives them zeros), so their features are never made
+        (interviewer turns were half the units of a run over 40 interviews)."""
+        roles = set(self.card.get("uncoded_roles") or ())
+        return [i for i, doc in enumerate(docs) if not roles or (doc._.unit or {}).get("role") not in roles]
+
     def predict_proba_docs(self, docs: list[Doc]) -> list[dict[str, float]]:
-        X = self._matrix(docs)
         out = [dict.fromkeys(self.codebook.code_ids, 0.0) for _ in docs]
-        cue_scores = self._cue_scores(docs) if self.blends else {}
+        active = self._active(docs)
+        if not active:
+            return out
+        scored = [docs[i] for i in active]
+        X = self._matrix(scored)
+        cue_scores = self._cue_scores(scored) if self.blends else {}
         for gid, clf in self.groups.items():
             P = clf.predict_proba(X)
             if gid in self.blends:
                 P = np.column_stack([apply_blend(self.blends[gid][j], P[:, j], cue_scores[code])
                                      for j, code in enumerate(clf.classes_)]) if clf.classes_ else P
-            for scores, row in zip(out, np.asarray(P, dtype=np.float64).tolist()):
-                scores.update(zip(clf.classes_, row))
-        return self.silence_uncoded_roles(docs, out)
+            for i, row in zip(active, np.asarray(P, dtype=np.float64).tolist()):
+                out[i].update(zip(clf.classes_, row))
+        return out
 
     def explain_docs(self, docs: list[Doc], codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:
-        X = self._matrix(docs)
+        active = self._active(docs)
+        if any(codes[i] for i in set(range(len(docs))) - set(active)):
+            active = list(range(len(docs)))  # a rule coded a silenced unit: explain it too
+        X = self._matrix([docs[i] for i in active])
+        row_of = dict(zip(active, range(len(active))))
         names = self.features.feature_names()
         names += ["enc=dimension"] * (X.shape[1] - len(names))  # embedding columns: not shown
         out = []
@@ -229,7 +244,8 @@ class SklearnCodeModel(CodeModel):
             for code in assigned:
                 clf = self.groups[self.codebook.group_of(code).id]
                 items = list(cues.get(code, []))
-                row = slice(X.indptr[i], X.indptr[i + 1])  # no sparse row object per unit
+                r = row_of[i]
+                row = slice(X.indptr[r], X.indptr[r + 1])  # no sparse row object per unit
                 for j, weight in clf.contributions(X.indices[row], X.data[row], code):
                     item = _describe(names[j], weight, tokens)
                     if item is not None:

@@ -74,20 +74,20 @@ class CueTagger:
         if cache_key in doc.user_data:
             return doc.user_data[cache_key]
         strings = self.nlp.vocab.strings
-        arr = doc.to_array([LEMMA, LOWER, ORTH])  # no Token objects
-        present = {attr: set(arr[:, col].tolist()) for col, attr in enumerate(_ANCHOR_ATTRS)}
+        columns = dict(zip(_ANCHOR_ATTRS, doc.to_array([LEMMA, LOWER, ORTH]).T.tolist()))  # no Tokens
+        present = {attr: set(values) for attr, values in columns.items()}
         found = []
         for key, matcher, anchors, width in self.patterns:
             for attr, values in anchors:
                 if values.isdisjoint(present[attr]):
                     break
             else:
-                found += _windowed_matches(doc, key, matcher, anchors, width, arr)
+                found += _windowed_matches(doc, key, matcher, anchors, width, columns)
         found += [(strings[m], s, e) for m, s, e in (self.phrases(doc) if len(self.phrases) else [])]
         lemma_keys = self._lemma_keys
         if len(lemma_keys) > 200_000:  # new words keep coming in a long run: memory stays flat
             lemma_keys.clear()
-        for i, lemma in enumerate(arr[:, 0].tolist()):
+        for i, lemma in enumerate(columns[LEMMA]):
             keys = lemma_keys.get(lemma)
             if keys is None:
                 keys = lemma_keys[lemma] = tuple(self.lemma_cues.get(strings[lemma].lower(), ()))
@@ -199,19 +199,19 @@ def _max_width(pattern: list[dict[str, Any]]) -> int | None:
 
 
 def _windowed_matches(doc: Doc, key: str, matcher: Matcher, anchors: list[tuple[int, frozenset[int]]],
-                      width: int | None, arr: Any) -> list[tuple[str, int, int]]:
+                      width: int | None, columns: dict[int, list[int]]) -> list[tuple[str, int, int]]:
     """The pattern's matches, found in windows around its rarest anchor's tokens.
 
     A match holds a token of every anchor, so it lies within ``width`` tokens of each of them:
     matching those windows finds the same matches as matching the whole unit, without the
-    Matcher's walk over every token of a long unit."""
+    Matcher's walk over every token of a long unit. ``columns`` holds the unit's LEMMA, LOWER
+    and ORTH values (read once per unit for all patterns)."""
     if width is None or not anchors or len(doc) <= 4 * width:
         return [(key, s, e) for _, s, e in matcher(doc)]
-    cols = {attr: col for col, attr in enumerate(_ANCHOR_ATTRS)}
-    hits = [[i for i, v in enumerate(arr[:, cols[attr]].tolist()) if v in values] for attr, values in anchors]
-    positions = min(hits, key=len)
+    hits = [[i for i, v in enumerate(columns[attr]) if v in values] for attr, values in anchors]
+    rarest = min(hits, key=len)
     windows: list[list[int]] = []
-    for p in positions:  # merge overlapping windows [p - width + 1, p + width)
+    for p in rarest:  # merge overlapping windows [p - width + 1, p + width)
         lo, hi = max(0, p - width + 1), min(len(doc), p + width)
         if windows and lo <= windows[-1][1]:
             windows[-1][1] = max(windows[-1][1], hi)

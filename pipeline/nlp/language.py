@@ -41,7 +41,7 @@ def installed_model(name: str) -> str | None:
 
 def build_offline() -> Language:
     nlp = spacy.blank("nl")
-    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("array_sentencizer", name="sentencizer")  # spaCy's rule, read from arrays
     nlp.add_pipe("simplemma_lemmatizer")
     nlp.meta["name"] = OFFLINE_NAME
     return nlp

@@ -56,3 +56,43 @@ def test_fallback_error_mode_refuses():
 
     with pytest.raises(OSError, match="not installed"):
         build_nlp("nl_core_news_md_not_installed", fallback="error")
+
+
+def _corpus_paragraphs(limit: int = 400) -> list[str]:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "corpora"
+    paras: list[str] = []
+    for path in sorted(root.rglob("*.txt")):
+        paras += [p for p in path.read_text(encoding="utf-8").split("\n") if p.strip()]
+        if len(paras) >= limit:
+            break
+    return paras[:limit]
+
+
+def test_array_sentencizer_splits_exactly_like_spacys_sentencizer(nlp):
+    """The offline pipeline's sentencizer reads arrays instead of Tokens: same sentence starts
+    as spaCy's own on the shipped corpora, on marks, ellipses and text without punctuation."""
+    import spacy
+
+    reference = spacy.blank("nl")
+    reference.add_pipe("sentencizer")
+    ours = nlp.get_pipe("sentencizer")
+    texts = _corpus_paragraphs() + ["", "...", "Nee!!! Echt niet?! Ja.", "geen punt aan het eind",
+                                    "Hij zei: 'Ga maar.' En toen… stilte (onverstaanbaar). Klaar"]
+    assert len(texts) > 100
+    for text in texts:
+        expected = [t.is_sent_start for t in reference(text)]
+        doc = ours(reference.make_doc(text))
+        assert [t.is_sent_start for t in doc] == expected, text
+
+
+def test_lemmas_are_the_same_from_the_cache(nlp):
+    """Lemmas are cached per word form: a second pass over the same words gives the same lemmas,
+    and a word's lemma does not depend on the unit it first appeared in."""
+    first = [t.lemma_ for t in nlp("Ik heb het afgewogen en toen besloten we samen.")]
+    again = [t.lemma_ for t in nlp("Ik heb het afgewogen en toen besloten we samen.")]
+    other = [t.lemma_ for t in nlp("Besloten! Afgewogen?")]
+    assert first == again
+    assert "afwegen" in first and "besluiten" in first
+    assert other[0] == "besluiten" and other[2] == "afwegen"

@@ -209,7 +209,8 @@ class SklearnCodeModel(CodeModel):
         return [i for i, doc in enumerate(docs) if not roles or (doc._.unit or {}).get("role") not in roles]
 
     def predict_proba_docs(self, docs: list[Doc]) -> list[dict[str, float]]:
-        out = [dict.fromkeys(self.codebook.code_ids, 0.0) for _ in docs]
+        code_ids = self.codebook.code_ids
+        out = [dict.fromkeys(code_ids, 0.0) for _ in docs]
         active = self._active(docs)
         if not active:
             return out
@@ -233,6 +234,7 @@ class SklearnCodeModel(CodeModel):
         row_of = dict(zip(active, range(len(active))))
         names = self.features.feature_names()
         names += ["enc=dimension"] * (X.shape[1] - len(names))  # embedding columns: not shown
+        group_clf: dict[str, LinearGroupClassifier] = {}  # code -> its group's classifier
         out = []
         for i, (doc, assigned) in enumerate(zip(docs, codes)):
             if not assigned:
@@ -242,7 +244,9 @@ class SklearnCodeModel(CodeModel):
             tokens = _Tokens(doc)
             ev: dict[str, list[dict[str, Any]]] = {}
             for code in assigned:
-                clf = self.groups[self.codebook.group_of(code).id]
+                clf = group_clf.get(code)
+                if clf is None:
+                    clf = group_clf[code] = self.groups[self.codebook.group_of(code).id]
                 items = list(cues.get(code, []))
                 r = row_of[i]
                 row = slice(X.indptr[r], X.indptr[r + 1])  # no sparse row object per unit

@@ -148,9 +148,10 @@ class Codebook:
         """
         thresholds = thresholds or {}
         assigned: list[str] = []
-        for g in self.groups:
+        groups = [(g, g.code_ids) for g in self.groups]  # one list per group, not one per use
+        for g, code_ids in groups:
             cut = threshold if threshold is not None else g.threshold
-            scored = [(c, scores.get(c, 0.0)) for c in g.code_ids]
+            scored = [(c, scores.get(c, 0.0)) for c in code_ids]
             if g.kind == "multi":
                 assigned += [c for c, s in scored if s >= thresholds.get(c, cut)]
             elif scored:
@@ -161,9 +162,9 @@ class Codebook:
         changed = True
         while changed:  # a required code may itself be dropped by its own requirement
             changed = False
-            for g in self.groups:
+            for g, code_ids in groups:
                 if g.requires and g.requires not in present:
-                    for c in g.code_ids:
+                    for c in code_ids:
                         if c in present:
                             present.discard(c)
                             changed = True

@@ -8,6 +8,7 @@ all files are processed, the parts are streamed, in input order, into ``document
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -224,6 +225,26 @@ def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False
         nlp, tagger_info = build_pipeline(config)
     else:
         tagger_info = {"tagger": "given"}
+    # The loaded pipeline lives as long as the run: kept out of the collector's walks while it
+    # runs (and out of copy-on-write in forked workers), handed back to it at the end; left
+    # alone where the caller manages frozen objects itself. Measured: 5% of a whole run.
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        return _run_loaded(summary, files, roots, config, nlp, tagger_info, force=force,
+                           progress=progress, workers=workers, executor=executor, started=started)
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def _run_loaded(summary: RunSummary, files: list[Path], roots: dict[Path, Path | None], config: Config,
+                nlp: Any, tagger_info: dict[str, Any], *, force: bool,
+                progress: Callable[[FileResult, int, int], None] | None, workers: int, executor: Any,
+                started: float) -> RunSummary:
+    """``run`` once the pipeline is loaded: each file to its part, then the outputs."""
+    out_dir = summary.out_dir
     fingerprint = hashlib.sha256(
         (config.fingerprint() + json.dumps(tagger_info, sort_keys=True) + __version__
          + str(PART_FORMAT)).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline._startup import tune_garbage_collector
 from pipeline.cli.app import app
 
 COMMANDS = ("run", "codebook", "train", "evaluate", "predict", "export", "import_", "review",
@@ -18,5 +19,6 @@ def _register() -> None:
 
 
 def main() -> None:
+    tune_garbage_collector()
     _register()
     app()

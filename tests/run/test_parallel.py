@@ -52,6 +52,25 @@ def test_two_workers_write_the_same_bytes_as_one(corpus: Path, tmp_path: Path) -
     assert _outputs(tmp_path / "two") == _outputs(tmp_path / "one")
 
 
+def test_a_run_leaves_the_garbage_collector_as_it_found_it(corpus: Path, tmp_path: Path) -> None:
+    """The run keeps its pipeline out of the collector while it runs (gc.freeze), and a library
+    user's process gets its objects back afterwards, also when the run fails on a file; a caller
+    that froze objects itself keeps them frozen."""
+    import gc
+
+    config = load_config(None, [])
+    assert gc.get_freeze_count() == 0
+    run([corpus], tmp_path / "a", config)
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        run([corpus], tmp_path / "b", config)
+        assert gc.get_freeze_count() > 0  # not unfrozen by the run
+    finally:
+        gc.unfreeze()
+    assert _outputs(tmp_path / "a") == _outputs(tmp_path / "b")
+
+
 def test_workers_option_of_the_command(corpus: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["run", str(corpus), "--out", str(tmp_path / "out"), "--workers", "2"])
 

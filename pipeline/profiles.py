@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from pipeline.codebook import Codebook
-from pipeline.io import read_jsonl, write_jsonl
 
 TOP_PASSAGES = 3
 
@@ -63,33 +61,39 @@ class _Tally:
         return out
 
 
+class Profiles:
+    """Profile records built as segments stream past (per run, or per input file: a document's
+    segments never span files), interviewer turns left out."""
+
+    def __init__(self, codebook: Codebook) -> None:
+        self.groups = [g for g in codebook.groups if g.profile]
+        self.by_doc: dict[str, _Tally] = {}
+        self.by_speaker: dict[tuple[str, str], _Tally] = {}
+
+    def add(self, seg: dict[str, Any]) -> None:
+        if not self.groups or seg.get("role") == "interviewer":
+            return
+        doc_id = seg["doc_id"]
+        self.by_doc.setdefault(doc_id, _Tally(self.groups)).add(seg)
+        if seg.get("speaker"):
+            self.by_speaker.setdefault((doc_id, seg["speaker"]), _Tally(self.groups)).add(seg)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Per document, its record and then one per respondent, in the order documents came."""
+        records = []
+        for doc_id, tally in self.by_doc.items():
+            records.append({"level": "document", "doc_id": doc_id, "speaker": None,
+                            "units": tally.units, "groups": tally.result()})
+            for (d, speaker), st in self.by_speaker.items():
+                if d == doc_id:
+                    records.append({"level": "speaker", "doc_id": doc_id, "speaker": speaker,
+                                    "units": st.units, "groups": st.result()})
+        return records
+
+
 def build_profiles(segments: Iterable[dict[str, Any]], codebook: Codebook) -> list[dict[str, Any]]:
     """Profile records per document and per respondent (interviewer turns are left out)."""
-    groups = [g for g in codebook.groups if g.profile]
-    if not groups:
-        return []
-    by_doc: dict[str, _Tally] = {}
-    by_speaker: dict[tuple[str, str], _Tally] = {}
+    profiles = Profiles(codebook)
     for seg in segments:
-        if seg.get("role") == "interviewer":
-            continue
-        doc_id = seg["doc_id"]
-        by_doc.setdefault(doc_id, _Tally(groups)).add(seg)
-        if seg.get("speaker"):
-            by_speaker.setdefault((doc_id, seg["speaker"]), _Tally(groups)).add(seg)
-    records = []
-    for doc_id, tally in by_doc.items():
-        records.append({"level": "document", "doc_id": doc_id, "speaker": None,
-                        "units": tally.units, "groups": tally.result()})
-        for (d, speaker), st in by_speaker.items():
-            if d == doc_id:
-                records.append({"level": "speaker", "doc_id": doc_id, "speaker": speaker,
-                                "units": st.units, "groups": st.result()})
-    return records
-
-
-def write_profiles(out_dir: Path, codebook: Codebook | None) -> int:
-    if codebook is None:
-        return write_jsonl(out_dir / "profiles.jsonl", [])
-    return write_jsonl(out_dir / "profiles.jsonl",
-                       build_profiles(read_jsonl(out_dir / "segments.jsonl"), codebook))
+        profiles.add(seg)
+    return profiles.records()

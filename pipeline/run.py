@@ -33,7 +33,7 @@ from pipeline.nlp.units import (
     unit_context,
     word_count,
 )
-from pipeline.profiles import write_profiles
+from pipeline.profiles import Profiles
 from pipeline.readers import ReaderConfig, iter_input_files, read_file
 from pipeline.structure import StructureOptions, structure_document
 
@@ -84,9 +84,11 @@ def _part_path(out_dir: Path, source: Path) -> Path:
 
 
 # A part file (one per input file): "H" + header JSON, then "D" + document and "S" + segment
-# lines exactly as they go into documents.jsonl and segments.jsonl, then "T" + totals (counts of
-# kinds and codes). Final outputs are the D and S lines copied in input order, never re-encoded.
-PART_FORMAT = 2
+# lines exactly as they go into documents.jsonl and segments.jsonl, "P" + the file's profile
+# records (for profiles.jsonl; a document's segments never span files), then "T" + totals (counts
+# of kinds and codes). Final outputs are these lines copied in input order, never re-encoded.
+PART_FORMAT = 3
+PART_TAGS = {"document": "D", "segment": "S", "profile": "P"}
 
 
 def _part_is_current(part: Path, file_hash: str, fingerprint: str) -> bool:
@@ -132,6 +134,8 @@ def _process_file(path: Path, root: Path | None, config: Config, nlp: Any,
     options = structure_options(config)
     kinds: Counter[str] = Counter()
     codes: Counter[str] = Counter()
+    codebook = _run_codebook(nlp)
+    profiles = Profiles(codebook) if codebook is not None else None
     with atomic_open(part) as fh:
         fh.write("H" + json.dumps({"source": str(path), "file_sha256": file_hash,
                                    "fingerprint": fingerprint}) + "\n")
@@ -144,8 +148,12 @@ def _process_file(path: Path, root: Path | None, config: Config, nlp: Any,
                 result.words += seg["words"]
                 codes.update(seg["codes"])
                 fh.write("S" + json.dumps(seg, ensure_ascii=False) + "\n")
+                if profiles is not None:
+                    profiles.add(seg)
             result.documents += 1
             result.units += len(segments)
+        for record in profiles.records() if profiles is not None else ():
+            fh.write("P" + json.dumps(record, ensure_ascii=False) + "\n")
         fh.write("T" + json.dumps({"documents": result.documents, "units": result.units,
                                    "words": result.words, "kinds": kinds, "codes": codes}) + "\n")
     if result.documents == 0:
@@ -175,8 +183,8 @@ def _count_part(part: Path) -> FileResult:
 
 
 def _iter_parts(parts: list[Path], kind: str) -> Iterator[str]:
-    """The output lines of one kind ("document" or "segment") of every part, in order."""
-    tag = "D" if kind == "document" else "S"
+    """The output lines of one kind ("document", "segment" or "profile") of every part, in order."""
+    tag = PART_TAGS[kind]
     for part in parts:
         with part.open(encoding="utf-8") as fh:
             for line in fh:
@@ -277,8 +285,8 @@ def _run_loaded(summary: RunSummary, files: list[Path], roots: dict[Path, Path |
     nlp_seconds = time.perf_counter() - t0 if todo else 0.0
     summary.files = [r for r in results if r is not None]
     done_parts = [job.part for job, r in zip(jobs, results) if r is not None and not r.error]
-    documents_n = _write_outputs(out_dir, done_parts)
-    extra = {"profiles": write_profiles(out_dir, _run_codebook(nlp))}
+    documents_n, profiles_n = _write_outputs(out_dir, done_parts)
+    extra = {"profiles": profiles_n}
     elapsed = time.perf_counter() - started
     summary.report = _report(summary, config, tagger_info, nlp, elapsed, nlp_seconds, documents_n, extra,
                              done_parts)
@@ -361,16 +369,18 @@ def _run_codebook(nlp: Any) -> Any:
     return None
 
 
-def _write_outputs(out_dir: Path, parts: list[Path]) -> int:
-    with atomic_open(out_dir / "documents.jsonl") as fh:
-        n_docs = 0
-        for line in _iter_parts(parts, "document"):
-            fh.write(line)
-            n_docs += 1
-    with atomic_open(out_dir / "segments.jsonl") as fh:
-        for line in _iter_parts(parts, "segment"):
-            fh.write(line)
-    return n_docs
+def _write_outputs(out_dir: Path, parts: list[Path]) -> tuple[int, int]:
+    """documents.jsonl, segments.jsonl and profiles.jsonl from the parts; (documents, profiles)."""
+    counts = {}
+    for kind, name in (("document", "documents.jsonl"), ("segment", "segments.jsonl"),
+                       ("profile", "profiles.jsonl")):
+        n = 0
+        with atomic_open(out_dir / name) as fh:
+            for line in _iter_parts(parts, kind):
+                fh.write(line)
+                n += 1
+        counts[kind] = n
+    return counts["document"], counts["profile"]
 
 
 def _report(summary: RunSummary, config: Config, tagger_info: dict[str, Any], nlp: Any,

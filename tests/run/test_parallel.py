@@ -122,3 +122,23 @@ def test_the_command_without_workers_runs_files_side_by_side(corpus: Path, tmp_p
     assert seen == [2]
     run([corpus], tmp_path / "ref", load_config(None, []), workers=1)
     assert _outputs(tmp_path / "out") == _outputs(tmp_path / "ref")
+
+
+def test_profiles_of_a_run_are_those_of_its_segments(corpus: Path, tmp_path: Path) -> None:
+    """Each worker rolls up its files' profiles; joined, they are the profiles of the whole
+    segments.jsonl (documents never span files), in document order, also on a resumed run."""
+    from pipeline.codebook import load_codebook
+    from pipeline.io import read_jsonl
+    from pipeline.profiles import build_profiles
+
+    config = load_config(None, [])
+    run([corpus], tmp_path / "out", config, workers=2)
+    codebook = load_codebook(config.path("codebook"))
+    expected = build_profiles(read_jsonl(tmp_path / "out" / "segments.jsonl"), codebook)
+    written = list(read_jsonl(tmp_path / "out" / "profiles.jsonl"))
+    assert written == expected
+    assert len({r["doc_id"] for r in written}) >= 5 and any(r["level"] == "speaker" for r in written)
+    summary = run([corpus], tmp_path / "out", config)  # every part reused
+    assert all(f.reused for f in summary.files if not f.error)
+    assert list(read_jsonl(tmp_path / "out" / "profiles.jsonl")) == expected
+    assert summary.report["outputs"]["profile_records"] == len(expected)

@@ -85,6 +85,11 @@ def peak_rss_mb(corpus: Path, out: Path) -> float:
     return float(proc.stdout.strip().splitlines()[-1])
 
 
+def machine_line() -> str:
+    return (f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} cores, "
+            f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -92,8 +97,7 @@ def main() -> None:
     ap.add_argument("--copies", default="1,10,50", help="copies of corpora/demo for the memory figure")
     args = ap.parse_args()
     med = statistics.median
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
+    print(machine_line())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         texts, words = interview_corpus(tmp / "interviews")

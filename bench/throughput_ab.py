@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -24,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run_throughput import ROOT, bare_spacy_seconds, interview_corpus
+from run_throughput import ROOT, bare_spacy_seconds, interview_corpus, machine_line
 
 OUTPUTS = ("documents.jsonl", "segments.jsonl", "profiles.jsonl")
 
@@ -44,8 +42,7 @@ def main() -> None:
     args = ap.parse_args()
     versions = {"other": args.other.resolve(), "this": ROOT}
     workers = [int(w) for w in args.workers.split(",")]
-    print(f"machine: {platform.machine()} {platform.processor() or ''}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
+    print(machine_line())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         texts, words = interview_corpus(tmp / "interviews")

@@ -23,37 +23,58 @@ import importlib.abc
 import importlib.util
 import os
 import sys
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 
-class _ThincCompatWithoutTorch(importlib.abc.MetaPathFinder):
+class _AroundOneImport(importlib.abc.MetaPathFinder):
+    """Runs the import of one module through ``around`` (once, then out of the way), unless
+    ``unless_imported`` is imported already."""
+
+    target = ""
+    unless_imported = ""
+
     def find_spec(self, name: str, path: Any, target: ModuleType | None = None) -> Any:
-        if name != "thinc.compat":
+        if name != self.target:
             return None
         sys.meta_path.remove(self)
         spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None or "torch" in sys.modules:
+        if spec is None or spec.loader is None or self.unless_imported in sys.modules:
             return spec
         run_module = spec.loader.exec_module
 
         def exec_module(module: ModuleType) -> None:
-            sys.modules["torch"] = None  # type: ignore[assignment]  # "import torch" fails here
-            try:
-                run_module(module)
-            finally:
-                if sys.modules.get("torch", 0) is None:
-                    del sys.modules["torch"]
+            self.around(run_module, module)
 
         spec.loader.exec_module = exec_module  # type: ignore[method-assign]
         return spec
+
+    def around(self, run_module: Callable[[ModuleType], None], module: ModuleType) -> None:
+        run_module(module)
+
+    @classmethod
+    def install(cls) -> None:
+        if not any(isinstance(f, cls) for f in sys.meta_path):
+            sys.meta_path.insert(0, cls())
+
+
+class _ThincCompatWithoutTorch(_AroundOneImport):
+    target, unless_imported = "thinc.compat", "torch"
+
+    def around(self, run_module: Callable[[ModuleType], None], module: ModuleType) -> None:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # "import torch" fails here
+        try:
+            run_module(module)
+        finally:
+            if sys.modules.get("torch", 0) is None:
+                del sys.modules["torch"]
 
 
 def keep_torch_out_of_spacy() -> None:
     if os.environ.get("NARRATIVES_SPACY_TORCH") or "thinc.compat" in sys.modules or "torch" in sys.modules:
         return
-    if not any(isinstance(f, _ThincCompatWithoutTorch) for f in sys.meta_path):
-        sys.meta_path.insert(0, _ThincCompatWithoutTorch())
+    _ThincCompatWithoutTorch.install()
 
 
 class _SpacyCliPlaceholder(ModuleType):
@@ -75,39 +96,28 @@ def _spacy_info(*args: Any, **kwargs: Any) -> Any:
     return real_spacy_cli().info(*args, **kwargs)
 
 
-class _SpacyWithCliOnDemand(importlib.abc.MetaPathFinder):
-    def find_spec(self, name: str, path: Any, target: ModuleType | None = None) -> Any:
-        if name != "spacy":
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.loader is None or "spacy.cli" in sys.modules:
-            return spec
-        run_module = spec.loader.exec_module
+class _SpacyWithCliOnDemand(_AroundOneImport):
+    target, unless_imported = "spacy", "spacy.cli"
 
-        def exec_module(module: ModuleType) -> None:
-            info = ModuleType("spacy.cli.info")  # what ``from .cli.info import info`` reads
-            info.info = _spacy_info  # type: ignore[attr-defined]
-            placeholders = {"spacy.cli": _SpacyCliPlaceholder("spacy.cli"), "spacy.cli.info": info}
-            sys.modules.update(placeholders)
-            try:
-                run_module(module)
-            finally:
-                for name, placeholder in placeholders.items():
-                    if sys.modules.get(name) is placeholder:
-                        del sys.modules[name]
-            if getattr(module, "cli", None) is None:
-                module.cli = placeholders["spacy.cli"]  # type: ignore[attr-defined]
-
-        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
-        return spec
+    def around(self, run_module: Callable[[ModuleType], None], module: ModuleType) -> None:
+        info = ModuleType("spacy.cli.info")  # what ``from .cli.info import info`` reads
+        info.info = _spacy_info  # type: ignore[attr-defined]
+        placeholders = {"spacy.cli": _SpacyCliPlaceholder("spacy.cli"), "spacy.cli.info": info}
+        sys.modules.update(placeholders)
+        try:
+            run_module(module)
+        finally:
+            for name, placeholder in placeholders.items():
+                if sys.modules.get(name) is placeholder:
+                    del sys.modules[name]
+        if getattr(module, "cli", None) is None:
+            module.cli = placeholders["spacy.cli"]  # type: ignore[attr-defined]
 
 
 def import_spacy_cli_on_demand() -> None:
     if os.environ.get("NARRATIVES_SPACY_CLI") or "spacy" in sys.modules:
         return
-    if not any(isinstance(f, _SpacyWithCliOnDemand) for f in sys.meta_path):
-        sys.meta_path.insert(0, _SpacyWithCliOnDemand())
+    _SpacyWithCliOnDemand.install()
 
 
 # Objects allocated between collections of the youngest generation (Python's default: 700).

@@ -99,14 +99,19 @@ class CodeModel(ABC):
             "untrained": untrained, "uncoded_roles": uncoded_roles(units),
         }
 
-    def silence_uncoded_roles(self, docs: list[Doc], scores: list[dict[str, float]]) -> list[dict[str, float]]:
-        """No suggestions for turns of a role the training coding never coded (``uncoded_roles``
-        in the card): the model's word features can outweigh its role feature there."""
+    def scored_units(self, docs: list[Doc]) -> list[int]:
+        """Indices of the units the model may code: not turns of a role the training coding
+        never coded (``uncoded_roles`` in the card), where the model's word features can
+        outweigh its role feature. A backend may skip the others' features altogether."""
         roles = set(self.card.get("uncoded_roles") or ())
-        if roles:
-            for doc, row in zip(docs, scores):
-                if (doc._.unit or {}).get("role") in roles:
-                    row.update(dict.fromkeys(row, 0.0))
+        return [i for i, doc in enumerate(docs) if not roles or (doc._.unit or {}).get("role") not in roles]
+
+    def silence_uncoded_roles(self, docs: list[Doc], scores: list[dict[str, float]]) -> list[dict[str, float]]:
+        """No suggestions for the units ``scored_units`` leaves out."""
+        scored = set(self.scored_units(docs))
+        for i, row in enumerate(scores):
+            if i not in scored:
+                row.update(dict.fromkeys(row, 0.0))
         return scores
 
     @abstractmethod

@@ -201,17 +201,12 @@ class SklearnCodeModel(CodeModel):
             self._last = (key, X, docs)
         return self._last[1]
 
-    def _active(self, docs: list[Doc]) -> list[int]:
-        """Indices of the units the model scores: not those of a role the training coding never
-        coded (``silence_uncoded_roles`` gives them zeros), so their features are never made
-        (interviewer turns were half the units of a run over 40 interviews)."""
-        roles = set(self.card.get("uncoded_roles") or ())
-        return [i for i, doc in enumerate(docs) if not roles or (doc._.unit or {}).get("role") not in roles]
-
     def predict_proba_docs(self, docs: list[Doc]) -> list[dict[str, float]]:
         code_ids = self.codebook.code_ids
         out = [dict.fromkeys(code_ids, 0.0) for _ in docs]
-        active = self._active(docs)
+        # features only for the units the model codes (interviewer turns were half the units of
+        # a run over 40 interviews); the others keep their zeros
+        active = self.scored_units(docs)
         if not active:
             return out
         scored = [docs[i] for i in active]
@@ -227,7 +222,7 @@ class SklearnCodeModel(CodeModel):
         return out
 
     def explain_docs(self, docs: list[Doc], codes: list[list[str]]) -> list[dict[str, list[dict[str, Any]]]]:
-        active = self._active(docs)
+        active = self.scored_units(docs)
         if any(codes[i] for i in set(range(len(docs))) - set(active)):
             active = list(range(len(docs)))  # a rule coded a silenced unit: explain it too
         X = self._matrix([docs[i] for i in active])

@@ -353,11 +353,26 @@ def _process_all(jobs: list[_Job], todo: list[int], config: Config, nlp: Any, fi
     try:
         with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
                                  initializer=_worker_init, initargs=(config,)) as pool:
-            futures = {pool.submit(_worker_job, jobs[i], config, fingerprint): i for i in todo}
+            futures = {pool.submit(_worker_job, jobs[i], config, fingerprint): i
+                       for i in largest_first(jobs, todo)}
             for future in as_completed(futures):
                 yield futures[future], future.result()
     finally:
         _WORKER.pop("nlp", None)
+
+
+def largest_first(jobs: list[_Job], todo: list[int]) -> list[int]:
+    """The jobs to do, largest file first (ties in input order).
+
+    Workers take the next job as they finish one; started last, a long interview would keep one
+    worker busy while the others idle. Outputs do not depend on this order: parts are joined in
+    input order."""
+    def size(i: int) -> int:
+        try:
+            return jobs[i].path.stat().st_size
+        except OSError:
+            return 0  # the worker reports the error
+    return sorted(todo, key=lambda i: -size(i))
 
 
 def _run_codebook(nlp: Any) -> Any:

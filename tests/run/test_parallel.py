@@ -142,3 +142,19 @@ def test_profiles_of_a_run_are_those_of_its_segments(corpus: Path, tmp_path: Pat
     assert all(f.reused for f in summary.files if not f.error)
     assert list(read_jsonl(tmp_path / "out" / "profiles.jsonl")) == expected
     assert summary.report["outputs"]["profile_records"] == len(expected)
+
+
+def test_workers_start_on_the_largest_files_first(tmp_path: Path) -> None:
+    """A long interview listed last would otherwise keep one worker busy after the rest idle."""
+    from pipeline.run import _Job, largest_first
+
+    sizes = {"a.txt": 10, "b.txt": 5000, "c.txt": 10, "d.txt": 700}
+    jobs = []
+    for name, size in sizes.items():
+        (tmp_path / name).write_text("x" * size)
+        jobs.append(_Job(tmp_path / name, None, tmp_path / f"{name}.part"))
+    jobs.append(_Job(tmp_path / "gone.txt", None, tmp_path / "gone.part"))  # its worker reports it
+
+    order = largest_first(jobs, [0, 1, 2, 3, 4])
+    assert [jobs[i].path.name for i in order] == ["b.txt", "d.txt", "a.txt", "c.txt", "gone.txt"]
+    assert largest_first(jobs, [2, 0]) == [2, 0]  # equal sizes keep input order

@@ -112,7 +112,7 @@ def annotate_document(doc: Document, units: list[Unit], nlp: Any, batch_size: in
         unit.sentences = sentence_offsets(sdoc, unit.start)
         if sdoc._.codes is not None:
             unit.codes = list(sdoc._.codes)
-            unit.scores = {k: round(float(v), 4) for k, v in sdoc.cats.items()}
+            unit.scores = dict(sdoc.cats)  # the taggers write them rounded to 4 places
             unit.evidence = {code: [_absolute(item, unit.start) for item in items]
                              for code, items in (sdoc._.evidence or {}).items()}
         record = unit.to_dict()

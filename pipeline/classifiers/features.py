@@ -204,14 +204,19 @@ class TfidfFeatures:
                                  shape=(len(rows), len(self.vocabulary)))
 
     def feature_names(self) -> list[str]:
-        """Feature strings by column (a copy; built once per vocabulary, as evidence asks per batch)."""
+        """Feature strings by column (a copy of ``names_by_column``)."""
+        return list(self.names_by_column())
+
+    def names_by_column(self) -> list[str]:
+        """Feature strings by column, built once per vocabulary (evidence asks for them per
+        batch); shared, so callers must not change it."""
         cached = getattr(self, "_names", None)
         if cached is None or cached[0] is not self.vocabulary:
             names = [""] * len(self.vocabulary)
             for f, i in self.vocabulary.items():
                 names[i] = f
             cached = self._names = (self.vocabulary, names)
-        return list(cached[1])
+        return cached[1]
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return ({"min_df": self.min_df, "max_features": self.max_features,

@@ -227,8 +227,8 @@ class SklearnCodeModel(CodeModel):
             active = list(range(len(docs)))  # a rule coded a silenced unit: explain it too
         X = self._matrix([docs[i] for i in active])
         row_of = dict(zip(active, range(len(active))))
-        names = self.features.feature_names()
-        names += ["enc=dimension"] * (X.shape[1] - len(names))  # embedding columns: not shown
+        names = self.features.names_by_column()
+        n_names = len(names)  # columns past these are the encoder's embedding: not shown
         group_clf: dict[str, LinearGroupClassifier] = {}  # code -> its group's classifier
         out = []
         for i, (doc, assigned) in enumerate(zip(docs, codes)):
@@ -246,7 +246,7 @@ class SklearnCodeModel(CodeModel):
                 r = row_of[i]
                 row = slice(X.indptr[r], X.indptr[r + 1])  # no sparse row object per unit
                 for j, weight in clf.contributions(X.indices[row], X.data[row], code):
-                    item = _describe(names[j], weight, tokens)
+                    item = _describe(names[j] if j < n_names else "enc=dimension", weight, tokens)
                     if item is not None:
                         items.append(item)
                     if len(items) >= 5:

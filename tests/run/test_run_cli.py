@@ -63,6 +63,7 @@ def test_demo_corpus_end_to_end(tmp_path: Path, repo_root: Path) -> None:
     assert any(s["codes"] for s in segments), "the tagger assigned no code at all"
     coded = next(s for s in segments if s["codes"])
     assert all(code in coded["scores"] and coded["evidence"][code] for code in coded["codes"])
+    assert all(score == round(score, 4) for seg in segments for score in seg["scores"].values())
     assert (out / "profiles.jsonl").exists()
     assert report["timings"]["words_per_second"] > 0
 

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import json
 import logging
+import os
 import platform
 import time
 from collections import Counter
@@ -35,6 +36,7 @@ from pipeline.nlp.units import (
 )
 from pipeline.profiles import Profiles
 from pipeline.readers import ReaderConfig, iter_input_files, read_file
+from pipeline.readers.common import doc_id_base
 from pipeline.structure import StructureOptions, structure_document
 
 log = logging.getLogger(__name__)
@@ -91,7 +93,7 @@ PART_FORMAT = 3
 PART_TAGS = {"document": "D", "segment": "S", "profile": "P"}
 
 
-def _part_is_current(part: Path, file_hash: str, fingerprint: str) -> bool:
+def _part_is_current(part: Path, file_hash: str, fingerprint: str, doc_id: str | None = None) -> bool:
     if not part.exists():
         return False
     try:
@@ -100,7 +102,8 @@ def _part_is_current(part: Path, file_hash: str, fingerprint: str) -> bool:
             header = json.loads(first[1:]) if first.startswith("H") else {}
     except (OSError, json.JSONDecodeError):
         return False
-    return header.get("file_sha256") == file_hash and header.get("fingerprint") == fingerprint
+    return (header.get("file_sha256") == file_hash and header.get("fingerprint") == fingerprint
+            and header.get("doc_id") == doc_id)
 
 
 def annotate_document(doc: Document, units: list[Unit], nlp: Any, batch_size: int) -> list[dict[str, Any]]:
@@ -129,7 +132,7 @@ def _absolute(item: dict[str, Any], offset: int) -> dict[str, Any]:
 
 
 def _process_file(path: Path, root: Path | None, config: Config, nlp: Any,
-                  part: Path, file_hash: str, fingerprint: str) -> FileResult:
+                  part: Path, file_hash: str, fingerprint: str, doc_id: str | None = None) -> FileResult:
     result = FileResult(str(path))
     options = structure_options(config)
     kinds: Counter[str] = Counter()
@@ -137,9 +140,11 @@ def _process_file(path: Path, root: Path | None, config: Config, nlp: Any,
     codebook = _run_codebook(nlp)
     profiles = Profiles(codebook) if codebook is not None else None
     with atomic_open(part) as fh:
-        fh.write("H" + json.dumps({"source": str(path), "file_sha256": file_hash,
-                                   "fingerprint": fingerprint}) + "\n")
-        for document in read_file(path, reader_config(config), root=root):
+        header = {"source": str(path), "file_sha256": file_hash, "fingerprint": fingerprint}
+        if doc_id is not None:
+            header["doc_id"] = doc_id
+        fh.write("H" + json.dumps(header) + "\n")
+        for document in read_file(path, reader_config(config), root=root, doc_id=doc_id):
             document, units = structure_document(document, options)
             segments = annotate_document(document, units, nlp, config.get("nlp", "batch_size"))
             fh.write("D" + json.dumps(document.to_dict(), ensure_ascii=False) + "\n")
@@ -208,6 +213,32 @@ def _inputs(paths: list[Path]) -> tuple[list[Path], list[Path], dict[Path, Path 
     return files, skipped, roots
 
 
+def distinct_doc_ids(files: list[Path], roots: dict[Path, Path | None]) -> dict[Path, str]:
+    """Doc id bases for files whose usual one (the path relative to its input folder, without
+    suffix) another input file shares: "site_a/interview_01" from two folders, or
+    "interview.docx" beside "interview.txt". Those files' ids keep what tells them apart, the
+    path from the folder the clashing files have in common, suffix included ("site_a/
+    interview_01.txt"); every other file keeps its usual id. Documents that share an id could
+    not be told apart in the outputs, the profiles or a QDA project."""
+    by_base: dict[str, list[Path]] = {}
+    for f in files:
+        by_base.setdefault(doc_id_base(f, roots.get(f)), []).append(f)
+    own: dict[Path, str] = {}
+    for base, clash in by_base.items():
+        if len(clash) < 2:
+            continue
+        common = Path(os.path.commonpath([f.resolve().parent for f in clash]))
+        for f in clash:
+            own[f] = f.resolve().relative_to(common).as_posix()
+        log.warning("%d input files would share the document id %r; their ids keep folder and "
+                    "suffix: %s", len(clash), base, ", ".join(own[f] for f in clash))
+    taken = {doc_id_base(f, roots.get(f)) for f in files if f not in own}
+    for f, doc_id in own.items():
+        if doc_id in taken:  # a file elsewhere is called that already: the whole path then
+            own[f] = f.resolve().as_posix().lstrip("/")
+    return own
+
+
 def run(paths: list[Path], out_dir: Path, config: Config, *, force: bool = False,
         nlp: Any = None, progress: Callable[[FileResult, int, int], None] | None = None,
         workers: int = 1, executor: Any = None) -> RunSummary:
@@ -257,14 +288,16 @@ def _run_loaded(summary: RunSummary, files: list[Path], roots: dict[Path, Path |
         (config.fingerprint() + json.dumps(tagger_info, sort_keys=True) + __version__
          + str(PART_FORMAT)).encode()
     ).hexdigest()[:16]
-    jobs = [_Job(path, roots.get(path), _part_path(out_dir, path)) for path in files]
+    own_ids = distinct_doc_ids(files, roots)
+    jobs = [_Job(path, roots.get(path), _part_path(out_dir, path), doc_id=own_ids.get(path))
+            for path in files]
     results: list[FileResult | None] = [None] * len(jobs)
     todo: list[int] = []
     done_count = 0
     for i, job in enumerate(jobs):
         try:
             job.file_hash = file_sha256(job.path)
-            if not force and _part_is_current(job.part, job.file_hash, fingerprint):
+            if not force and _part_is_current(job.part, job.file_hash, fingerprint, job.doc_id):
                 results[i] = _count_part(job.part)
             else:
                 todo.append(i)
@@ -300,6 +333,7 @@ class _Job:
     root: Path | None
     part: Path
     file_hash: str = ""
+    doc_id: str | None = None  # the base of its doc ids where the usual one is another file's
 
 
 def _failure(path: Path, error: Exception) -> FileResult:
@@ -317,7 +351,8 @@ def process_job(job: _Job, config: Config, nlp: Any, fingerprint: str) -> FileRe
     The per-file function that one process, a pool of processes, or a cluster runs
     (see ``pipeline.distributed``)."""
     try:
-        return _process_file(job.path, job.root, config, nlp, job.part, job.file_hash, fingerprint)
+        return _process_file(job.path, job.root, config, nlp, job.part, job.file_hash, fingerprint,
+                             job.doc_id)
     except (InputError, PipelineError, OSError) as e:
         return _failure(job.path, e)
 

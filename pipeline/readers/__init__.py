@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.errors import InputError
 from pipeline.model import Document
 
-from .common import ReaderConfig
+from .common import ReaderConfig, doc_id_base
 from .office import read_docx, read_odt
 from .pdf import read_pdf
 from .qdpx import read_qdpx
@@ -36,10 +36,12 @@ SUPPORTED_SUFFIXES: set[str] = set(_READERS)
 
 
 def read_file(path: Path, config: ReaderConfig | None = None,
-              root: Path | None = None) -> Iterator[Document]:
+              root: Path | None = None, doc_id: str | None = None) -> Iterator[Document]:
     """Read one file into its documents (several for tables and .qdpx projects).
 
-    ``root`` is the input folder the file was found under; doc ids are the path relative to it.
+    ``root`` is the input folder the file was found under; doc ids are the path relative to it,
+    or begin with ``doc_id`` instead where given (a run gives it to files whose ids would be
+    another file's, see ``pipeline.run.distinct_doc_ids``).
     The whole file is read before the first document is returned, so any InputError is raised by
     this call and never halfway through iterating.
     """
@@ -49,7 +51,12 @@ def read_file(path: Path, config: ReaderConfig | None = None,
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
         shown = path.suffix or "(no suffix)"
         raise InputError(path, f"Unsupported file type '{shown}'; save it as one of: {supported}.")
-    return iter(reader(path, config or ReaderConfig(), root))
+    documents = list(reader(path, config or ReaderConfig(), root))
+    if doc_id is not None:
+        base = doc_id_base(path, root)
+        for document in documents:  # "<base>" or "<base>#<row id>": the base replaced
+            document.doc_id = doc_id + document.doc_id.removeprefix(base)
+    return iter(documents)
 
 
 def iter_input_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:

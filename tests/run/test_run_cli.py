@@ -117,6 +117,44 @@ def test_rerun_skips_done_files_and_redoes_changed_or_forced(small_corpus: Path,
     assert second.report["counts"]["files_reused"] == 2
 
 
+def test_files_that_would_share_a_document_id_keep_them_apart(tmp_path: Path,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """The same file name in two input folders, or one interview as .txt and .srt: each
+    document keeps an id of its own in every output, a warning names them, reruns reuse them,
+    and a file that starts to clash later is redone under its new id."""
+    site_a, site_b = tmp_path / "site_a", tmp_path / "site_b"
+    site_a.mkdir()
+    site_b.mkdir()
+    (site_a / "interview.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    (site_b / "interview.txt").write_text(TRANSCRIPT.replace("dochter", "zoon"), encoding="utf-8")
+    (site_b / "dagboek.txt").write_text(DIARY, encoding="utf-8")
+    out = tmp_path / "out"
+
+    with caplog.at_level(logging.WARNING):
+        result = runner.invoke(app, ["run", str(site_a), str(site_b), "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    assert any("2 input files would share the document id 'interview'" in r.getMessage()
+               for r in caplog.records)
+    ids = [d["doc_id"] for d in _lines(out / "documents.jsonl")]
+    assert ids == ["site_a/interview.txt", "dagboek", "site_b/interview.txt"]  # no clash: as always
+    segments = _lines(out / "segments.jsonl")
+    assert {s["doc_id"] for s in segments} == set(ids)
+    zoon = [s for s in segments if "zoon" in s["text"]]
+    assert zoon and {s["doc_id"] for s in zoon} == {"site_b/interview.txt"}
+    assert {r["doc_id"] for r in _lines(out / "profiles.jsonl")} <= set(ids)
+
+    config = load_config(None, [])
+    assert all(f.reused for f in run([site_a, site_b], out, config).files)
+    (site_b / "dagboek.srt").write_text("1\n00:00:01,000 --> 00:00:04,000\nR: Ik heb besloten te bellen.\n",
+                                        encoding="utf-8")
+    again = run([site_a, site_b], out, config)
+    assert {Path(f.source).name: f.reused for f in again.files if "dagboek" in f.source} == {
+        "dagboek.srt": False, "dagboek.txt": False}
+    ids = [d["doc_id"] for d in _lines(out / "documents.jsonl")]
+    assert ids == ["site_a/interview.txt", "dagboek.srt", "dagboek.txt", "site_b/interview.txt"]
+
+
 def test_rerun_with_another_configuration_redoes(small_corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run([small_corpus], out, load_config(None, []))

@@ -6,8 +6,15 @@ timestamps go to ``metadata['line_timestamps']`` (line index -> hh:mm:ss):
 
 - label then timestamp: ``I: [00:00:12] tekst``, ``R (00:01:05): tekst``, ``Spreker 1 00:03:12 tekst``
 - a speaker line with the turn's text in the paragraphs below it: ``Spreker 1   00:00:05``,
-  ``Interviewer [00:02:10]``, ``[Anna de Vries] 10:03:12``, ``Interviewer (00:02:10):`` become
-  ``Label:`` (the segmenter continues the turn until the next speaker).
+  ``Interviewer [00:02:10]``, ``[Anna de Vries] 10:03:12``, ``Interviewer (00:02:10):``, and with
+  the time first, ``[00:00:02.06] - Spreker 1`` or ``00:00:05 Spreker 1``, become ``Label:`` (the
+  segmenter continues the turn until the next speaker);
+- time, speaker and text in tab-separated columns: ``00:00:05<TAB>Anna de Vries<TAB>tekst``;
+- a time alone on its line above the turn (``00:00:17`` then ``R: tekst`` or ``RESPONDENT:``):
+  the line is emptied and its time goes to the next line that holds text.
+
+Where the time comes first it must hold seconds (``00:00:05``, not ``09:30``): diaries write
+clock times before activities ("09:30 Huisbezoek"), transcription tools write running times.
 
 A layout is only rewritten for labels that use it at least twice, and only when two or more
 speakers do, so a diary line such as "Dag 3 09:30 huisbezoek" or a turn that starts with a
@@ -35,6 +42,14 @@ _LABEL_TS_COLON = re.compile(rf"^[ \t]*\[?{_LABEL}\]?[ \t]*{_TS}[ \t]*:[ \t]*(?P
 _LABEL_TS_TEXT = re.compile(rf"^[ \t]*\[?{_LABEL}\]?[ \t]+{_TS}[ \t]+(?:-[ \t]*)?(?P<rest>\S.*)$")
 # "Spreker 1   00:00:05", "[Anna de Vries] 10:03:12" alone on the line
 _LABEL_TS_LINE = re.compile(rf"^[ \t]*\[?{_LABEL}\]?[ \t]+{_TS}[ \t]*$")
+# A running time with seconds, where it comes first: "[00:00:02.06]", "00:00:05", "(0:12:31)"
+_RUN_TS = r"[\[(]?(?P<ts>\d{1,2}:\d{2}:\d{2}(?:[.,]\d{1,3})?)(?![\d:])[\])]?"
+# "[00:00:02.06] - Spreker 1", "00:00:05 Spreker 1:" alone on the line (text below)
+_TS_LABEL_LINE = re.compile(rf"^[ \t]*{_RUN_TS}[ \t]*(?:-[ \t]*)?\[?{_LABEL}\]?[ \t]*:?[ \t]*$")
+# "00:00:05<TAB>Anna de Vries<TAB>tekst"
+_TS_TAB_LABEL_TAB = re.compile(rf"^[ \t]*{_RUN_TS}\t+\[?{_LABEL}\]?:?\t+(?P<rest>\S.*)$")
+# "00:00:17" or "[00:00:44]" alone on the line, above the turn it times
+_TS_ALONE = re.compile(rf"^[ \t]*{_RUN_TS}[ \t]*$")
 
 # Words that stand before a time in ordinary sentences and diary lines, never speaker labels.
 _NOT_LABELS = {
@@ -55,7 +70,8 @@ def _plausible(label: str) -> bool:
 
 def _match(line: str) -> tuple[str, str, str | None] | None:
     """(label, timestamp, text or None for a speaker line) for a line in one of the layouts."""
-    for pattern in (_LABEL_COLON_TS, _LABEL_TS_COLON, _LABEL_TS_LINE, _LABEL_TS_TEXT):
+    for pattern in (_LABEL_COLON_TS, _LABEL_TS_COLON, _LABEL_TS_LINE, _LABEL_TS_TEXT,
+                    _TS_LABEL_LINE, _TS_TAB_LABEL_TAB):
         m = pattern.match(line)
         if m and _plausible(m.group("label")):
             rest = m.groupdict().get("rest")
@@ -65,6 +81,7 @@ def _match(line: str) -> tuple[str, str, str | None] | None:
 
 def normalise_layout(doc: Document) -> Document:
     """The document with label-and-timestamp layouts rewritten to ``Label: text`` lines."""
+    doc = _times_above_turns(doc)
     lines = doc.text.split("\n")
     found = [_match(line) for line in lines]
     if not any(found):
@@ -84,5 +101,22 @@ def normalise_layout(doc: Document) -> Document:
         changed = True
     if not changed:
         return doc
+    return Document(doc.doc_id, doc.source, "\n".join(lines), doc.kind,
+                    {**doc.metadata, "line_timestamps": stamps})
+
+
+def _times_above_turns(doc: Document) -> Document:
+    """Times alone on their line (two or more such lines) moved to the next line with text."""
+    lines = doc.text.split("\n")
+    alone = [i for i, line in enumerate(lines) if _TS_ALONE.match(line)]
+    if len(alone) < 2:
+        return doc
+    stamps = {int(k): v for k, v in doc.metadata.get("line_timestamps", {}).items()}
+    for i in alone:
+        below = next((j for j in range(i + 1, len(lines)) if lines[j].strip() and j not in alone), None)
+        ts = normalise_time(_TS_ALONE.match(lines[i]).group("ts"))
+        lines[i] = ""
+        if below is not None:
+            stamps.setdefault(below, ts)
     return Document(doc.doc_id, doc.source, "\n".join(lines), doc.kind,
                     {**doc.metadata, "line_timestamps": stamps})

@@ -62,6 +62,28 @@ TEXT_LAYOUTS = {
         f"Interviewer [00:00:12]\n{QUESTION_1}\nRespondent [00:00:20]\n{ANSWER_1}\n"
         f"Interviewer [00:01:02]\n{QUESTION_2}\nRespondent [00:01:05]\n{ANSWER_2}\n",
         ["Interviewer", "Respondent", "Interviewer", "Respondent"]),
+    # time first, the speaker alone on the line, the text below (Happy Scribe, Amberscript)
+    "time_then_speaker_line_text_below": (
+        f"[00:00:12.06] - Spreker 1\n{QUESTION_1}\n\n[00:00:20.40] - Spreker 2\n{ANSWER_1}\n\n"
+        f"[00:01:02.00] - Spreker 1\n{QUESTION_2}\n\n[00:01:05.93] - Spreker 2\n{ANSWER_2}\n",
+        ["Spreker 1", "Spreker 2", "Spreker 1", "Spreker 2"]),
+    "bare_time_then_speaker_line": (
+        f"00:00:12 Spreker 1\n{QUESTION_1}\n\n00:00:20 Spreker 2\n{ANSWER_1}\n\n"
+        f"00:01:02 Spreker 1\n{QUESTION_2}\n\n00:01:05 Spreker 2\n{ANSWER_2}\n",
+        ["Spreker 1", "Spreker 2", "Spreker 1", "Spreker 2"]),
+    # tab-separated columns (meeting tools' text exports)
+    "time_tab_speaker_tab_text": (
+        f"00:00:12\tSpreker 1\t{QUESTION_1}\n00:00:20\tSpreker 2\t{ANSWER_1}\n"
+        f"00:01:02\tSpreker 1\t{QUESTION_2}\n00:01:05\tSpreker 2\t{ANSWER_2}\n",
+        ["Spreker 1", "Spreker 2", "Spreker 1", "Spreker 2"]),
+    # a time alone on its line above each turn (typists, video tools)
+    "time_alone_above_label_and_text": (
+        f"00:00:12\nI: {QUESTION_1}\n\n00:00:20\nR: {ANSWER_1}\n\n[00:01:02]\nI: {QUESTION_2}\n\n"
+        f"[00:01:05]\nR: {ANSWER_2}\n", ["I", "R", "I", "R"]),
+    "time_alone_above_label_line": (
+        f"0:00:12\nINTERVIEWER:\n{QUESTION_1}\n\n0:00:20\nRESPONDENT:\n{ANSWER_1}\n\n"
+        f"0:01:02\nINTERVIEWER:\n{QUESTION_2}\n\n0:01:05\nRESPONDENT:\n{ANSWER_2}\n",
+        ["INTERVIEWER", "RESPONDENT", "INTERVIEWER", "RESPONDENT"]),
 }
 TIMES = ["00:00:12", "00:00:20", "00:01:02", "00:01:05"]
 
@@ -113,6 +135,23 @@ def test_a_diary_line_with_a_time_is_not_taken_for_a_speaker(tmp_path: Path) -> 
 
     assert doc.kind == "diary"
     assert "09:30 huisbezoek" in doc.text
+
+
+def test_clock_times_before_diary_activities_are_not_speakers(tmp_path: Path) -> None:
+    """Diaries put clock times (no seconds) before activities, on a line of their own and in
+    columns; a time first counts only as a transcription tool's running time (with seconds)."""
+    text = ("Maandag\n09:30 Huisbezoek\nMevrouw had weer niet gegeten. Ik heb besloten de dochter te bellen.\n"
+            "14:00 Teamoverleg\nCasus ingebracht, besluit: wachten tot vrijdag.\n\n"
+            "Dinsdag\n09:30 Huisbezoek\nDochter was er, samen de maaltijden geregeld.\n"
+            "14:00 Teamoverleg\nTeam akkoord.\n10:15\tBellen\thuisarts\n11:15\tBellen\tapotheek\n")
+    path = tmp_path / "dagboek.txt"
+    path.write_text(text, encoding="utf-8")
+
+    doc, units = _segment(path)
+
+    assert doc.kind != "transcript"
+    assert doc.text == text.rstrip("\n")  # no line rewritten
+    assert not any(u.speaker in {"Huisbezoek", "Teamoverleg", "Bellen"} for u in units)
 
 
 def _docx(path: Path, build) -> Path:

@@ -26,6 +26,15 @@ _PREFIX_RE = re.compile(
     re.DOTALL)
 _PARTICLES = {"van", "de", "der", "den", "het", "ter", "ten", "te", "in", "op", "'t", "la", "le",
               "von", "du", "da", "dos"}
+# "[Spreker 1] tekst", "[Anna de Vries]: tekst": the bracketed-name convention of caption tools
+_BRACKET_RE = re.compile(r"^\s*\[(?P<label>[^\[\]\n]{1,40})\]\s*:?\s+(?P<rest>\S.*)$", re.DOTALL)
+# ">> " opens a new speaker's cue in broadcast captions: a mark, not speech
+_CHEVRONS_RE = re.compile(r"^\s*>>+\s*")
+# Bracketed sounds and marks at the start of a cue are not speakers ("[Lacht] Nou ...").
+_NOT_SPEAKERS = {"lacht", "lachen", "gelach", "muziek", "stilte", "pauze", "zucht", "applaus",
+                 "onverstaanbaar", "onhoorbaar", "onduidelijk", "geluid", "achtergrondgeluid",
+                 "naam", "plaats", "organisatie", "instelling", "datum", "music", "laughter",
+                 "applause", "inaudible", "silence", "crosstalk"}
 _SRT_TIMING_RE = re.compile(
     r"^\s*(\d+:\d{1,2}:\d{1,2}(?:[,.]\d{1,3})?)\s*-->\s*(\d+:\d{1,2}:\d{1,2}(?:[,.]\d{1,3})?)")
 
@@ -47,7 +56,8 @@ def read_subtitles(path: Path, config: ReaderConfig, root: Path | None) -> list[
         cues, title = _parse_vtt(raw, path)
     else:
         cues, title = _parse_srt(raw, path), None
-    turns = _merge_turns(cues, html_escaped=is_vtt)  # only WebVTT escapes '<' and '&'
+    turns = _merge_turns(cues, html_escaped=is_vtt,  # only WebVTT escapes '<' and '&'
+                         bracketed=_bracketed_speakers(cues))
     if not turns:
         raise InputError(path, "The subtitle file contains no text.")
     lines: list[str] = []
@@ -113,8 +123,29 @@ def _parse_srt(raw: str, path: Path) -> list[tuple[str | None, str]]:
     return [(start, "\n".join(lines)) for start, lines in cues]
 
 
-def _segments(cue_text: str, html_escaped: bool) -> list[tuple[str | None, str]]:
-    """Split one cue into (speaker, one-line text) parts at voice tags or a 'Name:' prefix."""
+def _bracketed_speakers(cues: list[tuple[str | None, str]]) -> set[str]:
+    """Names that cues open with in brackets, taken as speakers only where it is a conversation:
+    two or more names, each opening two or more cues, that look like names and not like the
+    anonymisation placeholders ("[Naam]") or sounds ("[Lacht]") that transcripts bracket too."""
+    opening: dict[str, int] = {}
+    for _, cue_text in cues:
+        match = _BRACKET_RE.match(_TAG_RE.sub("", cue_text))
+        if match and _looks_like_name(match.group("label").strip()):
+            label = match.group("label").strip()
+            opening[label] = opening.get(label, 0) + 1
+    named = {label for label, n in opening.items() if n >= 2}
+    return named if len(named) >= 2 else set()
+
+
+def _looks_like_name(label: str) -> bool:
+    words = label.split()
+    return bool(words) and words[0][0].isupper() and label.lower() not in _NOT_SPEAKERS and all(
+        word[0].isupper() or word[0].isdigit() or word.lower() in _PARTICLES for word in words)
+
+
+def _segments(cue_text: str, html_escaped: bool, bracketed: set[str] = frozenset()) -> list[tuple[str | None, str]]:
+    """Split one cue into (speaker, one-line text) parts at voice tags, a 'Name:' prefix or a
+    bracketed name from ``bracketed``."""
     parts = _VOICE_RE.split(cue_text)
     segments: list[tuple[str | None, str]] = []
     # parts: [text before any voice tag, name1, text1, name2, text2, ...]
@@ -122,8 +153,12 @@ def _segments(cue_text: str, html_escaped: bool) -> list[tuple[str | None, str]]
         text = _TAG_RE.sub("", chunk)
         if html_escaped:
             text = html.unescape(text)
-        text = one_line(text)
+        text = _CHEVRONS_RE.sub("", one_line(text))
         label = one_line(speaker) if speaker else None
+        if label is None and bracketed:
+            match = _BRACKET_RE.match(text)
+            if match and match.group("label").strip() in bracketed:
+                label, text = match.group("label").strip(), match.group("rest").strip()
         if label is None:
             label, text = _split_prefix(text)
         if text:
@@ -144,7 +179,8 @@ def _split_prefix(text: str) -> tuple[str | None, str]:
     return label, match.group("rest").strip()
 
 
-def _merge_turns(cues: list[tuple[str | None, str]], html_escaped: bool) -> list[_Turn]:
+def _merge_turns(cues: list[tuple[str | None, str]], html_escaped: bool,
+                 bracketed: set[str] = frozenset()) -> list[_Turn]:
     """Merge consecutive cues of one speaker into turns.
 
     A cue without a label after a labelled one continues that speaker (tools label a speaker
@@ -153,7 +189,7 @@ def _merge_turns(cues: list[tuple[str | None, str]], html_escaped: bool) -> list
     """
     turns: list[_Turn] = []
     for start, cue_text in cues:
-        for speaker, text in _segments(cue_text, html_escaped):
+        for speaker, text in _segments(cue_text, html_escaped, bracketed):
             if speaker is None and turns and turns[-1].speaker is not None:
                 speaker = turns[-1].speaker
             if turns and speaker is not None and turns[-1].speaker == speaker:

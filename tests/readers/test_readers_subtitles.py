@@ -61,6 +61,39 @@ def test_vtt_name_prefix_and_unlabelled_continuation(tmp_path: Path) -> None:
     assert doc.metadata["line_timestamps"] == {0: "00:00:00", 1: "00:00:02"}
 
 
+def _srt(cues: list[str]) -> str:
+    return "".join(f"{i}\n00:00:{2 * i:02d},000 --> 00:00:{2 * i + 1:02d},500\n{text}\n\n"
+                   for i, text in enumerate(cues, 1))
+
+
+def test_bracketed_names_and_chevrons_open_turns(tmp_path: Path) -> None:
+    """Caption tools write "[Naam] tekst" or "[Naam]: tekst" and broadcast captions ">> Naam:"."""
+    path = tmp_path / "ondertitels.srt"
+    path.write_text(_srt(["[Spreker 1] Hoe pakte u dat aan?", "[Anna de Vries]: Ik heb toen besloten te bellen.",
+                          "Met de dochter, bedoel ik.", "[Spreker 1] En daarna?",
+                          "[Anna de Vries]: Daarna de huisarts.", ">> Spreker 1: Dank u."]), encoding="utf-8")
+
+    [doc] = read_file(path)
+
+    assert doc.text == ("Spreker 1: Hoe pakte u dat aan?\n"
+                        "Anna de Vries: Ik heb toen besloten te bellen. Met de dochter, bedoel ik.\n"
+                        "Spreker 1: En daarna?\nAnna de Vries: Daarna de huisarts.\nSpreker 1: Dank u.")
+    assert doc.metadata["speakers"] == ["Spreker 1", "Anna de Vries"]
+
+
+def test_bracketed_placeholders_and_sounds_are_not_speakers(tmp_path: Path) -> None:
+    """Transcripts bracket anonymised names and sounds too; those stay in the text."""
+    cues = ["[Naam] belde me die ochtend.", "[Lacht] Nou ja, wat moest ik.", "[Naam] wilde niet.",
+            "[Lacht] Toen heb ik besloten te wachten.", "[Ellen] zei dat ook.", "Een keer maar."]
+    path = tmp_path / "geanonimiseerd.srt"
+    path.write_text(_srt(cues), encoding="utf-8")
+
+    [doc] = read_file(path)
+
+    assert doc.text.split("\n") == cues
+    assert doc.metadata["speakers"] == []
+
+
 SRT = ("\ufeff1\r\n"
        "00:00:01,000 --> 00:00:03,500\r\n"
        "SPEAKER_01: <i>Goedemorgen,</i>\r\n"

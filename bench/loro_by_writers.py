@@ -14,33 +14,22 @@ more positives where the model is below the cue tagger, per set of writers; noth
 from __future__ import annotations
 
 import argparse
-import logging
-from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
+from annotated_data import add_data_options, load_data
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=str(ROOT / "corpora" / "annotated" / "annotated.jsonl"))
-    ap.add_argument("--codebook", default=str(ROOT / "configs" / "codebooks" / "default.yaml"))
+    add_data_options(ap)
     ap.add_argument("--writers", nargs="+", required=True, help="the writers of the newest round")
-    ap.add_argument("--jobs", type=int, default=1, help="folds in this many processes")
     args = ap.parse_args()
-    logging.basicConfig(level=logging.ERROR)
 
     from pipeline.classifiers.sklearn_backend import SklearnCodeModel
-    from pipeline.codebook import load_codebook
     from pipeline.evaluation.cv import by_held_out_group, cross_validate
     from pipeline.evaluation.metrics import summarise
-    from pipeline.nlp.language import build_nlp
-    from pipeline.training.data import load_annotated
 
-    codebook = load_codebook(args.codebook)
-    units = load_annotated([Path(args.data)])
-    nlp = build_nlp()
+    codebook, units, nlp = load_data(args)
     result = cross_validate(lambda: SklearnCodeModel(codebook, nlp=nlp), units, codebook,
                             split="register", jobs=args.jobs, keep_predictions=True)
     gold = [set(u.codes) for u in units]

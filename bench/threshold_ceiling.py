@@ -15,13 +15,11 @@ to a new kind of text could give). Prints figures; asserts nothing. About 4 minu
 from __future__ import annotations
 
 import argparse
-import logging
 import multiprocessing as mp
-from pathlib import Path
 
 import numpy as np
+from annotated_data import add_data_options, load_data
 
-ROOT = Path(__file__).resolve().parent.parent
 THRESHOLDS = np.arange(0.05, 0.951, 0.025)
 
 
@@ -51,23 +49,15 @@ def _fold(n: int) -> tuple[np.ndarray, list[dict[str, float]], list[list[str]]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=str(ROOT / "corpora" / "annotated" / "annotated.jsonl"))
-    ap.add_argument("--codebook", default=str(ROOT / "configs" / "codebooks" / "default.yaml"))
-    ap.add_argument("--jobs", type=int, default=2, help="folds in this many processes")
+    add_data_options(ap, jobs=2)
     args = ap.parse_args()
-    logging.basicConfig(level=logging.ERROR)
 
     from sklearn.metrics import roc_auc_score
 
     from pipeline.classifiers.sklearn_backend import SklearnCodeModel
-    from pipeline.codebook import load_codebook
     from pipeline.evaluation.cv import split_folds
-    from pipeline.nlp.language import build_nlp
-    from pipeline.training.data import load_annotated
 
-    codebook = load_codebook(args.codebook)
-    units = load_annotated([Path(args.data)])
-    nlp = build_nlp()
+    codebook, units, nlp = load_data(args)
     factory = lambda: SklearnCodeModel(codebook, nlp=nlp)  # noqa: E731
     folds = split_folds(units, "register")
     _FOLD.update(units=units, docs=factory().unit_docs(units), folds=folds, factory=factory)

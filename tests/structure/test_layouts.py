@@ -43,49 +43,37 @@ def _check_turns(doc, units, speakers, roles, times=None):
     return [u.text for u in units]
 
 
-TEXT_LAYOUTS = {
-    "label_then_bracket_time": (
-        f"I: [00:00:12] {QUESTION_1}\nR: [00:00:20] {ANSWER_1}\nI: [00:01:02] {QUESTION_2}\n"
-        f"R: [00:01:05] {ANSWER_2}\n", ["I", "R", "I", "R"]),
-    "label_paren_time_colon": (
-        f"I (00:00:12): {QUESTION_1}\nR (00:00:20): {ANSWER_1}\nI (00:01:02): {QUESTION_2}\n"
-        f"R (00:01:05): {ANSWER_2}\n", ["I", "R", "I", "R"]),
-    "numbered_speaker_then_time": (
-        f"Spreker 1 00:00:12 {QUESTION_1}\nSpreker 2 00:00:20 {ANSWER_1}\n"
-        f"Spreker 1 00:01:02 {QUESTION_2}\nSpreker 2 00:01:05 {ANSWER_2}\n",
-        ["Spreker 1", "Spreker 2", "Spreker 1", "Spreker 2"]),
-    "speaker_line_text_below": (
-        f"Spreker 1   00:00:12\n{QUESTION_1}\n\nSpreker 2   00:00:20\n{ANSWER_1}\n\n"
-        f"Spreker 1   00:01:02\n{QUESTION_2}\n\nSpreker 2   00:01:05\n{ANSWER_2}\n",
-        ["Spreker 1", "Spreker 2", "Spreker 1", "Spreker 2"]),
-    "role_bracket_time_line": (
-        f"Interviewer [00:00:12]\n{QUESTION_1}\nRespondent [00:00:20]\n{ANSWER_1}\n"
-        f"Interviewer [00:01:02]\n{QUESTION_2}\nRespondent [00:01:05]\n{ANSWER_2}\n",
-        ["Interviewer", "Respondent", "Interviewer", "Respondent"]),
-    # time first, the speaker alone on the line, the text below (Happy Scribe, Amberscript)
-    "time_then_speaker_line_text_below": (
-        f"[00:00:12.06] - Spreker 1\n{QUESTION_1}\n\n[00:00:20.40] - Spreker 2\n{ANSWER_1}\n\n"
-        f"[00:01:02.00] - Spreker 1\n{QUESTION_2}\n\n[00:01:05.93] - Spreker 2\n{ANSWER_2}\n",
-        ["Spreker 1", "Spreker 2", "Spreker 1", "Spreker 2"]),
-    "bare_time_then_speaker_line": (
-        f"00:00:12 Spreker 1\n{QUESTION_1}\n\n00:00:20 Spreker 2\n{ANSWER_1}\n\n"
-        f"00:01:02 Spreker 1\n{QUESTION_2}\n\n00:01:05 Spreker 2\n{ANSWER_2}\n",
-        ["Spreker 1", "Spreker 2", "Spreker 1", "Spreker 2"]),
-    # tab-separated columns (meeting tools' text exports)
-    "time_tab_speaker_tab_text": (
-        f"00:00:12\tSpreker 1\t{QUESTION_1}\n00:00:20\tSpreker 2\t{ANSWER_1}\n"
-        f"00:01:02\tSpreker 1\t{QUESTION_2}\n00:01:05\tSpreker 2\t{ANSWER_2}\n",
-        ["Spreker 1", "Spreker 2", "Spreker 1", "Spreker 2"]),
-    # a time alone on its line above each turn (typists, video tools)
-    "time_alone_above_label_and_text": (
-        f"00:00:12\nI: {QUESTION_1}\n\n00:00:20\nR: {ANSWER_1}\n\n[00:01:02]\nI: {QUESTION_2}\n\n"
-        f"[00:01:05]\nR: {ANSWER_2}\n", ["I", "R", "I", "R"]),
-    "time_alone_above_label_line": (
-        f"0:00:12\nINTERVIEWER:\n{QUESTION_1}\n\n0:00:20\nRESPONDENT:\n{ANSWER_1}\n\n"
-        f"0:01:02\nINTERVIEWER:\n{QUESTION_2}\n\n0:01:05\nRESPONDENT:\n{ANSWER_2}\n",
-        ["INTERVIEWER", "RESPONDENT", "INTERVIEWER", "RESPONDENT"]),
-}
 TIMES = ["00:00:12", "00:00:20", "00:01:02", "00:01:05"]
+TURNS = [QUESTION_1, ANSWER_1, QUESTION_2, ANSWER_2]
+I_R = ["I", "R", "I", "R"]
+SPREKERS = ["Spreker 1", "Spreker 2", "Spreker 1", "Spreker 2"]
+
+
+def _layout(line: str, labels: list[str], times: list[str] = TIMES) -> str:
+    """The four turns written in one layout: ``line`` formats each from {label}, {time}, {text}."""
+    return "".join(line.format(label=label, time=time, text=text)
+                   for label, time, text in zip(labels, times, TURNS))
+
+
+TEXT_LAYOUTS = {
+    "label_then_bracket_time": (_layout("{label}: [{time}] {text}\n", I_R), I_R),
+    "label_paren_time_colon": (_layout("{label} ({time}): {text}\n", I_R), I_R),
+    "numbered_speaker_then_time": (_layout("{label} {time} {text}\n", SPREKERS), SPREKERS),
+    "speaker_line_text_below": (_layout("{label}   {time}\n{text}\n\n", SPREKERS), SPREKERS),
+    "role_bracket_time_line": (_layout("{label} [{time}]\n{text}\n", ["Interviewer", "Respondent"] * 2),
+                               ["Interviewer", "Respondent"] * 2),
+    # time first, the speaker alone on the line, the text below (Happy Scribe, Amberscript)
+    "time_then_speaker_line_text_below": (_layout("[{time}.06] - {label}\n{text}\n\n", SPREKERS), SPREKERS),
+    "bare_time_then_speaker_line": (_layout("{time} {label}\n{text}\n\n", SPREKERS), SPREKERS),
+    # tab-separated columns (meeting tools' text exports)
+    "time_tab_speaker_tab_text": (_layout("{time}\t{label}\t{text}\n", SPREKERS), SPREKERS),
+    # a time alone on its line above each turn (typists, video tools)
+    "time_alone_above_label_and_text": (_layout("{time}\n{label}: {text}\n\n", I_R), I_R),
+    "bracketed_time_alone_above_label_line": (
+        _layout("[{time}]\n{label}:\n{text}\n\n", ["INTERVIEWER", "RESPONDENT"] * 2,
+                [t[1:] for t in TIMES]),  # "[0:00:12]"
+        ["INTERVIEWER", "RESPONDENT"] * 2),
+}
 
 
 @pytest.mark.parametrize("layout", sorted(TEXT_LAYOUTS))

@@ -11,7 +11,10 @@ timestamps go to ``metadata['line_timestamps']`` (line index -> hh:mm:ss):
   segmenter continues the turn until the next speaker);
 - time, speaker and text in tab-separated columns: ``00:00:05<TAB>Anna de Vries<TAB>tekst``;
 - a time alone on its line above the turn (``00:00:17`` then ``R: tekst`` or ``RESPONDENT:``):
-  the line is emptied and its time goes to the next line that holds text.
+  the line is emptied and its time goes to the next line that holds text;
+- time marks inside the text, as f4transkript and f5transkript write them at the end of each
+  paragraph (``B: tekst #00:01:23-4#``): taken out, and the first on a line is that line's time
+  (for f4, the time the paragraph ends).
 
 Where the time comes first it must hold seconds (``00:00:05``, not ``09:30``): diaries write
 clock times before activities ("09:30 Huisbezoek"), transcription tools write running times.
@@ -50,6 +53,8 @@ _TS_LABEL_LINE = re.compile(rf"^[ \t]*{_RUN_TS}[ \t]*(?:-[ \t]*)?\[?{_LABEL}\]?[
 _TS_TAB_LABEL_TAB = re.compile(rf"^[ \t]*{_RUN_TS}\t+\[?{_LABEL}\]?:?\t+(?P<rest>\S.*)$")
 # "00:00:17" or "[00:00:44]" alone on the line, above the turn it times
 _TS_ALONE = re.compile(rf"^[ \t]*{_RUN_TS}[ \t]*$")
+# f4/f5transkript's time marks, "#00:01:23-4#", with the blanks before them
+_HASH_MARK = re.compile(r"[ \t]*#(?P<ts>\d{1,2}:\d{2}:\d{2})(?:[-.,]\d{1,3})?#")
 
 # Words that stand before a time in ordinary sentences and diary lines, never speaker labels.
 _NOT_LABELS = {
@@ -81,7 +86,7 @@ def _match(line: str) -> tuple[str, str, str | None] | None:
 
 def normalise_layout(doc: Document) -> Document:
     """The document with label-and-timestamp layouts rewritten to ``Label: text`` lines."""
-    doc = _times_above_turns(doc)
+    doc = _times_above_turns(_hash_time_marks(doc))
     lines = doc.text.split("\n")
     found = [_match(line) for line in lines]
     if not any(found):
@@ -118,5 +123,20 @@ def _times_above_turns(doc: Document) -> Document:
         lines[i] = ""
         if below is not None:
             stamps.setdefault(below, ts)
+    return Document(doc.doc_id, doc.source, "\n".join(lines), doc.kind,
+                    {**doc.metadata, "line_timestamps": stamps})
+
+
+def _hash_time_marks(doc: Document) -> Document:
+    """f4/f5transkript time marks (two or more) out of the text; a line's first is its time."""
+    if len(_HASH_MARK.findall(doc.text)) < 2:
+        return doc
+    lines = doc.text.split("\n")
+    stamps = {int(k): v for k, v in doc.metadata.get("line_timestamps", {}).items()}
+    for i, line in enumerate(lines):
+        first = _HASH_MARK.search(line)
+        if first is not None:
+            stamps.setdefault(i, normalise_time(first.group("ts")))
+            lines[i] = _HASH_MARK.sub("", line)
     return Document(doc.doc_id, doc.source, "\n".join(lines), doc.kind,
                     {**doc.metadata, "line_timestamps": stamps})

@@ -69,6 +69,8 @@ TEXT_LAYOUTS = {
     "time_tab_speaker_tab_text": (_layout("{time}\t{label}\t{text}\n", SPREKERS), SPREKERS),
     # a time alone on its line above each turn (typists, video tools)
     "time_alone_above_label_and_text": (_layout("{time}\n{label}: {text}\n\n", I_R), I_R),
+    # f4transkript / f5transkript: a time mark at the end of each paragraph
+    "f4_time_marks": (_layout("{label}: {text} #{time}-4#\n\n", ["I", "B", "I", "B"]), ["I", "B", "I", "B"]),
     "bracketed_time_alone_above_label_line": (
         _layout("[{time}]\n{label}:\n{text}\n\n", ["INTERVIEWER", "RESPONDENT"] * 2,
                 [t[1:] for t in TIMES]),  # "[0:00:12]"

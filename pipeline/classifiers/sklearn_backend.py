@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from spacy.attrs import IDX, LEMMA, LENGTH
+from spacy.lang.nl.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -42,6 +43,15 @@ log = logging.getLogger(__name__)
 
 _READABLE = {"w": "word", "b": "word pair", "cue": "cue", "cuecode": "cue", "role": "role",
              "section": "section", "kind": "kind", "prev": "previous unit", "next": "next unit"}
+EVIDENCE_ITEMS = 5  # per suggestion: its cues, then the model's strongest features
+
+
+def _function_words_only(feature: str) -> bool:
+    """A word or word-pair feature of function words only ("ik", "met_de"). Evidence lists the
+    model's content words first: "ik, met, niet" weigh in a score but tell a coder nothing
+    (they were 64% of the words shown on 40 interviews). spaCy's Dutch stop words."""
+    kind, _, value = feature.partition("=")
+    return kind in ("w", "b", "prev", "next") and all(w in STOP_WORDS for w in value.split("_"))
 
 
 class SklearnCodeModel(CodeModel):
@@ -243,14 +253,19 @@ class SklearnCodeModel(CodeModel):
                 if clf is None:
                     clf = group_clf[code] = self.groups[self.codebook.group_of(code).id]
                 items = list(cues.get(code, []))
+                room = max(1, EVIDENCE_ITEMS - len(items))  # at least one of the model's own
+                content: list[dict[str, Any]] = []
+                function: list[dict[str, Any]] = []
                 r = row_of[i]
                 row = slice(X.indptr[r], X.indptr[r + 1])  # no sparse row object per unit
                 for j, weight in clf.contributions(X.indices[row], X.data[row], code):
-                    item = _describe(names[j] if j < n_names else "enc=dimension", weight, tokens)
+                    name = names[j] if j < n_names else "enc=dimension"
+                    item = _describe(name, weight, tokens)
                     if item is not None:
-                        items.append(item)
-                    if len(items) >= 5:
+                        (function if _function_words_only(name) else content).append(item)
+                    if len(content) >= room:
                         break
+                items += (content + function)[:room]
                 if not items:  # nothing pushed it up: say what the suggestion rests on
                     items.append({"source": "model", "feature": "prior",
                                   "text": f"base rate of {code} (threshold {self.thresholds.get(code, 0.5):.2f})",

@@ -96,6 +96,34 @@ def test_every_suggestion_has_evidence_with_offsets(trained):
                     assert doc.text[item["start"]:item["end"]] == item["text"]
 
 
+def test_evidence_names_content_words_before_function_words(trained):
+    """A coder learns nothing from "ik, met, niet": the model's content words come first, and
+    function words only fill up what room is left. Not vacuous: for some suggestion the model's
+    strongest word is a function word."""
+    from spacy.lang.nl.stop_words import STOP_WORDS
+
+    from pipeline.classifiers.base import as_unit_docs
+
+    docs, _ = as_unit_docs(trained.nlp, [t for t, _ in EXAMPLES])
+    codes = [trained.assign(s) for s in trained.predict_proba_docs(docs)]
+    evidence = trained.explain_docs(docs, codes)
+    X = trained._matrix(docs)
+    names = trained.features.feature_names()
+
+    reordered = 0
+    for r, (assigned, ev) in enumerate(zip(codes, evidence)):
+        row = slice(X.indptr[r], X.indptr[r + 1])
+        for code in assigned:
+            words = [e for e in ev[code] if e["source"] == "model" and e["feature"] in ("word", "word pair")]
+            plain = [all(w in STOP_WORDS for w in e["text"].lower().split()) for e in words]
+            assert plain == sorted(plain), (code, [e["text"] for e in words])  # content first
+            clf = trained.groups[trained.codebook.group_of(code).id]
+            top = next((names[j] for j, _ in clf.contributions(X.indices[row], X.data[row], code)
+                        if j < len(names) and names[j].startswith("w=")), None)  # past: embedding
+            reordered += top is not None and top[2:] in STOP_WORDS and not all(plain)
+    assert reordered > 0
+
+
 def test_refuses_another_codebook_and_pickles(trained, tmp_path, small_codebook):
     from pipeline.codebook import codebook_from_dict
     from tests.classifiers.sklearn_examples import SMALL_CODEBOOK

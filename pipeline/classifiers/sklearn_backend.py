@@ -46,12 +46,21 @@ _READABLE = {"w": "word", "b": "word pair", "cue": "cue", "cuecode": "cue", "rol
 EVIDENCE_ITEMS = 5  # per suggestion: its cues, then the model's strongest features
 
 
-def _function_words_only(feature: str) -> bool:
-    """A word or word-pair feature of function words only ("ik", "met_de"). Evidence lists the
-    model's content words first: "ik, met, niet" weigh in a score but tell a coder nothing
-    (they were 64% of the words shown on 40 interviews). spaCy's Dutch stop words."""
+HIDDEN, CONTENT, FUNCTION = 0, 1, 2
+
+
+def _shown_as(feature: str) -> int:
+    """How evidence shows a feature: HIDDEN (character n-grams, length, embedding dimensions),
+    FUNCTION (words or word pairs of function words only, "ik", "met_de"), else CONTENT.
+    Evidence lists the model's content features first: "ik, met, niet" weigh in a score but
+    tell a coder nothing (they were 64% of the words shown on 40 interviews). Function words
+    are spaCy's Dutch stop words."""
     kind, _, value = feature.partition("=")
-    return kind in ("w", "b", "prev", "next") and all(w in STOP_WORDS for w in value.split("_"))
+    if kind == "c" or kind == "len" or kind not in _READABLE:
+        return HIDDEN
+    if kind in ("w", "b", "prev", "next") and all(w in STOP_WORDS for w in value.split("_")):
+        return FUNCTION
+    return CONTENT
 
 
 class SklearnCodeModel(CodeModel):
@@ -239,6 +248,7 @@ class SklearnCodeModel(CodeModel):
         row_of = dict(zip(active, range(len(active))))
         names = self.features.names_by_column()
         n_names = len(names)  # columns past these are the encoder's embedding: not shown
+        shown_as = self._shown_as(names)
         group_clf: dict[str, LinearGroupClassifier] = {}  # code -> its group's classifier
         out = []
         for i, (doc, assigned) in enumerate(zip(docs, codes)):
@@ -254,18 +264,19 @@ class SklearnCodeModel(CodeModel):
                     clf = group_clf[code] = self.groups[self.codebook.group_of(code).id]
                 items = list(cues.get(code, []))
                 room = max(1, EVIDENCE_ITEMS - len(items))  # at least one of the model's own
-                content: list[dict[str, Any]] = []
-                function: list[dict[str, Any]] = []
+                content: list[tuple[int, float]] = []
+                function: list[tuple[int, float]] = []
                 r = row_of[i]
                 row = slice(X.indptr[r], X.indptr[r + 1])  # no sparse row object per unit
                 for j, weight in clf.contributions(X.indices[row], X.data[row], code):
-                    name = names[j] if j < n_names else "enc=dimension"
-                    item = _describe(name, weight, tokens)
-                    if item is not None:
-                        (function if _function_words_only(name) else content).append(item)
-                    if len(content) >= room:
-                        break
-                items += (content + function)[:room]
+                    shown = shown_as[j] if j < n_names else HIDDEN
+                    if shown == CONTENT:
+                        content.append((j, weight))
+                        if len(content) >= room:
+                            break
+                    elif shown == FUNCTION and len(function) < room:
+                        function.append((j, weight))
+                items += [_describe(names[j], weight, tokens) for j, weight in (content + function)[:room]]
                 if not items:  # nothing pushed it up: say what the suggestion rests on
                     items.append({"source": "model", "feature": "prior",
                                   "text": f"base rate of {code} (threshold {self.thresholds.get(code, 0.5):.2f})",
@@ -273,6 +284,14 @@ class SklearnCodeModel(CodeModel):
                 ev[code] = items
             out.append(ev)
         return out
+
+    def _shown_as(self, names: list[str]) -> list[int]:
+        """Per feature column: HIDDEN, CONTENT or FUNCTION (how evidence shows it); once per
+        vocabulary, as every unit's evidence asks."""
+        cached = getattr(self, "_shown", None)
+        if cached is None or cached[0] is not names:
+            cached = self._shown = (names, [_shown_as(name) for name in names])
+        return cached[1]
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
@@ -382,11 +401,9 @@ class _Tokens:
         return self.text[begin:end], begin, end
 
 
-def _describe(feature: str, weight: float, tokens: _Tokens) -> dict[str, Any] | None:
-    """A readable evidence item for a feature; character n-grams are not shown."""
+def _describe(feature: str, weight: float, tokens: _Tokens) -> dict[str, Any]:
+    """A readable evidence item for a feature that ``_shown_as`` does not hide."""
     kind, _, value = feature.partition("=")
-    if kind == "c" or kind == "len" or kind not in _READABLE:
-        return None
     item: dict[str, Any] = {"source": "model", "feature": _READABLE[kind],
                             "text": value.replace("_", " "), "weight": round(weight, 4)}
     if kind in ("w", "b"):

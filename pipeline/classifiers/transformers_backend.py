@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 import transformers
+from spacy.lang.nl.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 from transformers import (
@@ -456,12 +457,20 @@ def _top_words(text: str, prefix: int, offsets: np.ndarray, usable: np.ndarray,
         span[0], span[1] = min(span[0], start), max(span[1], end)
         span[2] += float(saliency[t])
     best = sorted(spans.values(), key=lambda s: -s[2])
-    # Words that pushed the logit up; where none did (the code then rests on the context prefix and
-    # the head's bias), still the one that came closest, so every suggestion points into the text.
-    keep = [s for s in best[:TOP_TOKENS] if s[2] > 0] or best[:1]
+    # Words that pushed the logit up, content words before function words ("ik", "met": they
+    # tell a coder nothing, as in the sklearn backend's evidence); where none did (the code then
+    # rests on the context prefix and the head's bias), still the one that came closest, so
+    # every suggestion points into the text.
+    up = [s for s in best if s[2] > 0]
+    plain = [_is_function_word(text[int(s[0]) - prefix:int(s[1]) - prefix]) for s in up]
+    keep = ([s for s, f in zip(up, plain) if not f] + [s for s, f in zip(up, plain) if f])[:TOP_TOKENS] or best[:1]
     items = []
     for start, end, weight in keep:
         s, e = int(start) - prefix, int(end) - prefix
         items.append({"source": "model", "feature": "token", "text": text[s:e], "start": s,
                       "end": e, "weight": float(f"{weight:.4g}")})
     return items
+
+
+def _is_function_word(word: str) -> bool:
+    return word.strip(".,;:!?\"'()[]").lower() in STOP_WORDS

@@ -152,6 +152,23 @@ def test_input_text_puts_context_in_front(context: dict[str, Any] | None, expect
     assert text[start:] == "Tekst."
 
 
+def test_saliency_evidence_names_content_words_before_function_words() -> None:
+    """Per word, saliency summed over its sub-words; content words first, function words
+    ("ik", "met") after them, words that pushed the score down left out."""
+    from pipeline.classifiers.transformers_backend import _top_words
+
+    text = "Ik heb met de moeder overlegd."
+    words = [(0, 2), (3, 6), (7, 10), (11, 13), (14, 17), (17, 20), (21, 29)]  # "moe"+"der": word 4
+    word_ids = [None, 0, 1, 2, 3, 4, 4, 5, None]
+    offsets = np.array([(0, 0), *words, (0, 0)])
+    saliency = np.array([0.0, 0.9, -0.2, 0.8, 0.1, 0.3, 0.2, 0.4, 0.0])
+
+    items = _top_words(text, 0, offsets, np.ones(len(word_ids), dtype=bool), word_ids, saliency)
+
+    assert [i["text"] for i in items] == ["moeder", "overlegd", "Ik", "met", "de"]
+    assert all(text[i["start"]:i["end"]] == i["text"] for i in items)
+
+
 def test_best_threshold_separates_and_prefers_the_lowest_of_equals() -> None:
     y = np.array([1, 1, 0, 0])
     assert _best_threshold(y, np.array([0.9, 0.7, 0.3, 0.1])) == (0.35, 1.0)

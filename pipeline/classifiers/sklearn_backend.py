@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from spacy.attrs import IDX, LEMMA, LENGTH
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH
 from spacy.lang.nl.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -46,20 +46,21 @@ _READABLE = {"w": "word", "b": "word pair", "cue": "cue", "cuecode": "cue", "rol
 EVIDENCE_ITEMS = 5  # per suggestion: its cues, then the model's strongest features
 
 
-HIDDEN, CONTENT, FUNCTION = 0, 1, 2
+HIDDEN, CONTENT, FILLER = 0, 1, 2
 
 
 def _shown_as(feature: str) -> int:
     """How evidence shows a feature: HIDDEN (character n-grams, length, embedding dimensions),
-    FUNCTION (words or word pairs of function words only, "ik", "met_de"), else CONTENT.
-    Evidence lists the model's content features first: "ik, met, niet" weigh in a score but
-    tell a coder nothing (they were 64% of the words shown on 40 interviews). Function words
-    are spaCy's Dutch stop words."""
+    FILLER (only where content features leave room: words or word pairs of function words only,
+    "ik", "met_de", and "some cue of code X matched", which the specific cue says better), else
+    CONTENT. "ik, met, niet" weigh in a score but tell a coder nothing (they were 64% of the
+    words shown on 40 interviews). Function words are spaCy's Dutch stop words."""
     kind, _, value = feature.partition("=")
     if kind == "c" or kind == "len" or kind not in _READABLE:
         return HIDDEN
-    if kind in ("w", "b", "prev", "next") and all(w in STOP_WORDS for w in value.split("_")):
-        return FUNCTION
+    if kind == "cuecode" or (kind in ("w", "b", "prev", "next")
+                             and all(w in STOP_WORDS for w in value.split("_"))):
+        return FILLER
     return CONTENT
 
 
@@ -256,27 +257,28 @@ class SklearnCodeModel(CodeModel):
                 out.append({})
                 continue
             cues = self.cue_evidence(doc)
-            tokens = _Tokens(doc)
+            tokens = _Tokens(doc, self.cues.match(doc))
             ev: dict[str, list[dict[str, Any]]] = {}
             for code in assigned:
                 clf = group_clf.get(code)
                 if clf is None:
                     clf = group_clf[code] = self.groups[self.codebook.group_of(code).id]
                 items = list(cues.get(code, []))
+                repeats = self._repeated_cue_columns(code, items)
                 room = max(1, EVIDENCE_ITEMS - len(items))  # at least one of the model's own
                 content: list[tuple[int, float]] = []
-                function: list[tuple[int, float]] = []
+                filler: list[tuple[int, float]] = []
                 r = row_of[i]
                 row = slice(X.indptr[r], X.indptr[r + 1])  # no sparse row object per unit
                 for j, weight in clf.contributions(X.indices[row], X.data[row], code):
-                    shown = shown_as[j] if j < n_names else HIDDEN
+                    shown = shown_as[j] if j < n_names and j not in repeats else HIDDEN
                     if shown == CONTENT:
                         content.append((j, weight))
                         if len(content) >= room:
                             break
-                    elif shown == FUNCTION and len(function) < room:
-                        function.append((j, weight))
-                items += [_describe(names[j], weight, tokens) for j, weight in (content + function)[:room]]
+                    elif shown == FILLER and len(filler) < room:
+                        filler.append((j, weight))
+                items += [_describe(names[j], weight, tokens) for j, weight in (content + filler)[:room]]
                 if not items:  # nothing pushed it up: say what the suggestion rests on
                     items.append({"source": "model", "feature": "prior",
                                   "text": f"base rate of {code} (threshold {self.thresholds.get(code, 0.5):.2f})",
@@ -285,8 +287,17 @@ class SklearnCodeModel(CodeModel):
             out.append(ev)
         return out
 
+    def _repeated_cue_columns(self, code: str, cue_items: list[dict[str, Any]]) -> set[int]:
+        """Columns of the model's cue features that would say again what the code's own cue
+        evidence (listed first) says: its rules that matched, and "a cue of this code matched"."""
+        if not cue_items:
+            return set()
+        vocabulary = self.features.vocabulary
+        keys = [f"cue={code}::{item.get('rule')}" for item in cue_items] + [f"cuecode={code}"]
+        return {vocabulary[k] for k in keys if k in vocabulary}
+
     def _shown_as(self, names: list[str]) -> list[int]:
-        """Per feature column: HIDDEN, CONTENT or FUNCTION (how evidence shows it); once per
+        """Per feature column: HIDDEN, CONTENT or FILLER (how evidence shows it); once per
         vocabulary, as every unit's evidence asks."""
         cached = getattr(self, "_shown", None)
         if cached is None or cached[0] is not names:
@@ -384,19 +395,35 @@ def _class_index(classes: list[str], labels: list[set[str]], rows: np.ndarray) -
 class _Tokens:
     """What evidence needs of a unit's tokens, read once from arrays: the first token of each
     lemma, and character offsets (no Token or Span objects: the same text and offsets as
-    ``doc[i:j].text``, ``.start_char`` and ``.end_char``)."""
+    ``doc[i:j].text``, ``.start_char`` and ``.end_char``); and the first match of each cue
+    (``cue_hits`` from ``CueTagger.match``), by rule and by code."""
 
-    def __init__(self, doc: Doc) -> None:
+    def __init__(self, doc: Doc, cue_hits: list[tuple[str, str, float, Any]] = ()) -> None:
         strings = doc.vocab.strings
-        rows = doc.to_array([LEMMA, IDX, LENGTH]).tolist()
+        rows = doc.to_array([LEMMA, IDX, LENGTH, IS_PUNCT, IS_SPACE]).tolist()
         self.first: dict[str, int] = {}
-        for i, (lemma, _, _) in enumerate(rows):
-            self.first.setdefault(strings[lemma].lower(), i)
+        for i, (lemma, _, _, punct, space) in enumerate(rows):
+            if not (punct or space):  # word features skip them, as doc_lemmas does
+                self.first.setdefault(strings[lemma].lower(), i)
         self.rows = rows
         self.text = doc_text(doc)
+        self.cues: dict[str, tuple[str | None, int, int]] = {}  # "code::rule" or "code" -> match
+        for code, rule, _, span in cue_hits:
+            self.cues.setdefault(f"{code}::{rule}", (rule, span.start, span.end))
+            self.cues.setdefault(code, (rule, span.start, span.end))
 
-    def span(self, start: int, n: int) -> tuple[str, int, int]:
-        last = min(start + n, len(self.rows)) - 1
+    def span(self, start: int, n: int, words: bool = True) -> tuple[str, int, int]:
+        """Text and offsets of ``n`` tokens from ``start``; with ``words``, of ``n`` words (the
+        punctuation and spaces between them inside the span, as a word pair's lemmas skip them)."""
+        last = start
+        if words:
+            left = n
+            for last in range(start, len(self.rows)):
+                left -= not (self.rows[last][3] or self.rows[last][4])
+                if left <= 0:
+                    break
+        else:
+            last = min(start + n, len(self.rows)) - 1
         begin, end = self.rows[start][1], self.rows[last][1] + self.rows[last][2]
         return self.text[begin:end], begin, end
 
@@ -412,4 +439,13 @@ def _describe(feature: str, weight: float, tokens: _Tokens) -> dict[str, Any]:
         if i is not None:
             text, start, end = tokens.span(i, len(words))
             item.update(text=text, start=start, end=end)
+    elif kind in ("cue", "cuecode"):  # the words the cue matched, and whose cue it is
+        match = tokens.cues.get(value)
+        item["code"] = value.split("::", 1)[0]
+        if match is not None:
+            rule, first, last = match
+            text, start, end = tokens.span(first, last - first, words=False)
+            item.update(rule=rule if kind == "cue" else None, text=text, start=start, end=end)
+            if item["rule"] is None:
+                del item["rule"]
     return item

@@ -242,6 +242,8 @@ def readable_evidence(items: Iterable[dict[str, Any]], limit: int = 6) -> str:
             out.append(f"cue '{text}' (rule {item.get('rule')})")
         else:
             what = item.get("feature") or source or "evidence"
+            if item.get("code"):  # the model weighing another code's cue
+                what = f"{what} of {item['code']}" + (f" (rule {item['rule']})" if item.get("rule") else "")
             w = f" {weight:+.2f}" if isinstance(weight, (int, float)) else ""
             out.append(f"{what} '{text}'{w}" if text else f"{what}{w}")
     if len(items) > limit:

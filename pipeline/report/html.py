@@ -449,7 +449,8 @@ def _evidence_line(ev: dict[str, Any]) -> dict[str, Any]:
     if source == "cue":
         what = f"cue rule {ev.get('rule') or '?'}"
     elif source == "model":
-        what = f"model feature ({ev.get('feature') or 'feature'})"
+        what = f"model feature ({ev.get('feature') or 'feature'}"
+        what += f" of {ev['code']}, rule {ev.get('rule') or 'any'})" if ev.get("code") else ")"
     else:
         what = str(source)
     w = ev.get("weight")

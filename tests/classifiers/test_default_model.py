@@ -32,3 +32,33 @@ def test_default_model_codes_the_demo_corpus_at_the_density_of_human_coding(repo
     assert all(s["evidence"].get(code) for s in coded for code in s["codes"])
     with_dm = sum("decision_moment" in s["codes"] for s in segments if s["role"] != "interviewer")
     assert 0.2 < with_dm / len([s for s in segments if s["role"] != "interviewer"]) < 0.8
+
+
+@pytest.mark.slow
+def test_default_model_evidence_points_at_words_a_coder_can_judge(repo_root: Path, tmp_path: Path) -> None:
+    """Every evidence item with offsets quotes the document; the model's cue features quote the
+    words the cue matched and name whose cue it was, and never repeat the code's own cue
+    evidence (listed first)."""
+    from pipeline.codebook import load_codebook
+
+    config = load_config(None, [])
+    run([repo_root / "corpora" / "demo"], tmp_path / "out", config)
+    code_ids = set(load_codebook(config.path("codebook")).code_ids)
+    texts = {}
+    for line in (tmp_path / "out" / "documents.jsonl").read_text(encoding="utf-8").splitlines():
+        doc = json.loads(line)
+        texts[doc["doc_id"]] = doc["text"]
+    segments = [json.loads(line) for line in (tmp_path / "out" / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    model_cues = 0
+    for seg in segments:
+        for code, items in seg["evidence"].items():
+            for e in items:
+                if "start" in e:
+                    assert texts[seg["doc_id"]][e["start"]:e["end"]] == e["text"], e
+            own_rules = {e["rule"] for e in items if e["source"] == "cue"}
+            for e in items:
+                if e["source"] == "model" and e["feature"] == "cue":
+                    model_cues += 1
+                    assert "start" in e and e["code"] in code_ids, e
+                    assert not (e["code"] == code and own_rules and e.get("rule") in own_rules | {None}), (code, e)
+    assert model_cues > 20

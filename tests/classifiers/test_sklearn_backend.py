@@ -111,11 +111,16 @@ def test_evidence_names_content_words_before_function_words(trained):
     names = trained.features.feature_names()
 
     reordered = 0
-    for r, (assigned, ev) in enumerate(zip(codes, evidence)):
+    for r, (doc, assigned, ev) in enumerate(zip(docs, codes, evidence)):
         row = slice(X.indptr[r], X.indptr[r + 1])
+        lemmas = {t.idx: t.lemma_.lower() for t in doc}  # features are lemmas ("wilde": willen)
         for code in assigned:
-            words = [e for e in ev[code] if e["source"] == "model" and e["feature"] in ("word", "word pair")]
-            plain = [all(w in STOP_WORDS for w in e["text"].lower().split()) for e in words]
+            words = [e for e in ev[code] if e["source"] == "model" and e["feature"] in ("word", "word pair")
+                     and "start" in e]
+            plain = [all(lemmas.get(t.idx) in STOP_WORDS for t in doc.char_span(e["start"], e["end"],
+                                                                                alignment_mode="expand")
+                         if not (t.is_punct or t.is_space))
+                     for e in words]
             assert plain == sorted(plain), (code, [e["text"] for e in words])  # content first
             clf = trained.groups[trained.codebook.group_of(code).id]
             top = next((names[j] for j, _ in clf.contributions(X.indices[row], X.data[row], code)

@@ -26,6 +26,35 @@ from .text import normalise_text
 CELL_SEPARATOR = " | "
 
 
+# Where a paragraph's runs may sit besides directly in it: tracked insertions and moves, inline
+# content controls, smart tags, custom XML, simple fields, hyperlinks. Deletions (w:del,
+# w:moveFrom) are left out, so the text is the document with its tracked changes accepted.
+_RUN_CONTAINERS = frozenset(
+    "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}" + tag
+    for tag in ("ins", "moveTo", "sdt", "sdtContent", "smartTag", "customXml", "fldSimple", "hyperlink"))
+_RUN = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}r"
+
+
+def accepted_text(p: Any) -> str:
+    """A paragraph's text as Word shows it with tracked changes accepted.
+
+    python-docx's ``Paragraph.text`` reads only the runs directly in the paragraph and in
+    hyperlinks, so a transcript checked with track changes on lost every inserted word; here
+    runs inside insertions and inline containers count too (each run's text as python-docx
+    reads it: tabs, breaks and non-breaking hyphens included)."""
+    parts: list[str] = []
+
+    def walk(element: Any) -> None:
+        for child in element.iterchildren():
+            if child.tag == _RUN:
+                parts.append(child.text)
+            elif child.tag in _RUN_CONTAINERS:
+                walk(child)
+
+    walk(p)
+    return "".join(parts)
+
+
 def read_docx(path: Path, config: ReaderConfig, root: Path | None) -> list[Document]:
     """Read a .docx with python-docx, walking the body XML so tables keep their place."""
     import docx
@@ -42,7 +71,7 @@ def read_docx(path: Path, config: ReaderConfig, root: Path | None) -> list[Docum
             from error
 
     def paragraph_text(p: Any) -> str:
-        return Paragraph(p, document).text
+        return accepted_text(p)
 
     def paragraph_line(p: Any) -> tuple[str, str | None]:
         """The paragraph's text and the bold text it starts with (a typed speaker label)."""
@@ -55,7 +84,7 @@ def read_docx(path: Path, config: ReaderConfig, root: Path | None) -> list[Docum
                 bold.append(run.text)
             else:
                 break
-        return para.text, ("".join(bold) or None)
+        return accepted_text(p), ("".join(bold) or None)
 
     def cell_text(tc: Any) -> str:
         if tc.vMerge == "continue":  # continuation of a vertically merged cell: text is above

@@ -178,3 +178,47 @@ def test_docx_merged_cells_are_not_repeated(tmp_path: Path) -> None:
     [doc] = read_file(path)
 
     assert doc.text == "Kop over drie kolommen\nSamen | b\n |  | c"  # empty cells keep their place
+
+
+def test_docx_with_tracked_changes_reads_as_accepted(tmp_path: Path) -> None:
+    """A transcript checked with track changes on: inserted and moved-in words count, deleted
+    and moved-out ones do not, and runs in inline content controls and smart tags are read
+    (python-docx's own paragraph text dropped all of these)."""
+    import docx
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def run(text: str, deleted: bool = False):
+        r = OxmlElement("w:r")
+        t = OxmlElement("w:delText" if deleted else "w:t")
+        t.text = text
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        r.append(t)
+        return r
+
+    def wrap(tag: str, *children):
+        element = OxmlElement(tag)
+        if tag in ("w:ins", "w:del", "w:moveTo", "w:moveFrom"):
+            element.set(qn("w:id"), "1")
+            element.set(qn("w:author"), "Tweede transcribent")
+        for child in children:
+            element.append(child)
+        return element
+
+    document = docx.Document()
+    document.add_paragraph("I: Hoe ging dat?")
+    p = document.add_paragraph("R: Ik heb besloten ")
+    for element in (wrap("w:ins", run("eerst de dochter te bellen")), wrap("w:del", run(" de huisarts", True)),
+                    run(", want "), wrap("w:moveFrom", run("hem kent ze", True)),
+                    wrap("w:moveTo", run("zij kent hem")), run(" het best, ")):
+        p._p.append(element)
+    p._p.append(wrap("w:sdt", wrap("w:sdtContent", run("zei ze "))))
+    p._p.append(wrap("w:smartTag", run("later.")))
+    document.add_paragraph("I: En toen?")
+    path = tmp_path / "nagekeken.docx"
+    document.save(path)
+
+    [doc] = read_file(path, ReaderConfig())
+
+    assert doc.text.split("\n")[1] == ("R: Ik heb besloten eerst de dochter te bellen, want zij kent hem "
+                                       "het best, zei ze later.")

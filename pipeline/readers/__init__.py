@@ -17,6 +17,7 @@ from .common import ReaderConfig, doc_id_base
 from .office import read_docx, read_odt
 from .pdf import read_pdf
 from .qdpx import read_qdpx
+from .rtf import read_rtf
 from .subtitles import read_subtitles
 from .tables import read_csv, read_jsonl, read_xlsx
 from .text import normalise_text, read_text
@@ -30,7 +31,7 @@ _READERS: dict[str, Reader] = {
     ".docx": read_docx, ".odt": read_odt, ".pdf": read_pdf,
     ".vtt": read_subtitles, ".srt": read_subtitles,
     ".csv": read_csv, ".tsv": read_csv, ".xlsx": read_xlsx, ".jsonl": read_jsonl,
-    ".qdpx": read_qdpx,
+    ".qdpx": read_qdpx, ".rtf": read_rtf,
 }
 SUPPORTED_SUFFIXES: set[str] = set(_READERS)
 

@@ -42,10 +42,10 @@ def test_iter_input_files_missing_path_raises(tmp_path: Path) -> None:
 
 def test_supported_suffixes_are_lowercase() -> None:
     assert {".txt", ".docx", ".odt", ".pdf", ".vtt", ".srt", ".csv", ".tsv", ".xlsx", ".jsonl",
-            ".qdpx", ".md", ".text"} == SUPPORTED_SUFFIXES
+            ".qdpx", ".md", ".text", ".rtf"} == SUPPORTED_SUFFIXES
 
 
-@pytest.mark.parametrize("name", ["verslag.doc", "notities.rtf", "zonder_suffix"])
+@pytest.mark.parametrize("name", ["verslag.doc", "notities.wpd", "zonder_suffix"])
 def test_unsupported_suffix(tmp_path: Path, name: str) -> None:
     path = _touch(tmp_path / name)
 

@@ -444,8 +444,8 @@ def _describe(feature: str, weight: float, tokens: _Tokens) -> dict[str, Any]:
         item["code"] = value.split("::", 1)[0]
         if match is not None:
             rule, first, last = match
+            if kind == "cue":
+                item["rule"] = rule
             text, start, end = tokens.span(first, last - first, words=False)
-            item.update(rule=rule if kind == "cue" else None, text=text, start=start, end=end)
-            if item["rule"] is None:
-                del item["rule"]
+            item.update(text=text, start=start, end=end)
     return item

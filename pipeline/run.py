@@ -232,7 +232,7 @@ def distinct_doc_ids(files: list[Path], roots: dict[Path, Path | None]) -> dict[
             own[f] = f.resolve().relative_to(common).as_posix()
         log.warning("%d input files would share the document id %r; their ids keep folder and "
                     "suffix: %s", len(clash), base, ", ".join(own[f] for f in clash))
-    taken = {doc_id_base(f, roots.get(f)) for f in files if f not in own}
+    taken = {base for base, files_with_it in by_base.items() if len(files_with_it) == 1}
     for f, doc_id in own.items():
         if doc_id in taken:  # a file elsewhere is called that already: the whole path then
             own[f] = f.resolve().as_posix().lstrip("/")

@@ -130,17 +130,23 @@ def _bracketed_speakers(cues: list[tuple[str | None, str]]) -> set[str]:
     opening: dict[str, int] = {}
     for _, cue_text in cues:
         match = _BRACKET_RE.match(_TAG_RE.sub("", cue_text))
-        if match and _looks_like_name(match.group("label").strip()):
-            label = match.group("label").strip()
+        label = match.group("label").strip() if match else ""
+        if _looks_like_name(label):
             opening[label] = opening.get(label, 0) + 1
     named = {label for label, n in opening.items() if n >= 2}
     return named if len(named) >= 2 else set()
 
 
-def _looks_like_name(label: str) -> bool:
+def _name_shaped(label: str) -> bool:
+    """Capitalised words or numbers, besides the particles of Dutch surnames ("Jan de Vries",
+    "SPEAKER_01", "Spreker 2"); the first word capitalised."""
     words = label.split()
-    return bool(words) and words[0][0].isupper() and label.lower() not in _NOT_SPEAKERS and all(
+    return bool(words) and words[0][0].isupper() and all(
         word[0].isupper() or word[0].isdigit() or word.lower() in _PARTICLES for word in words)
+
+
+def _looks_like_name(label: str) -> bool:
+    return _name_shaped(label) and label.lower() not in _NOT_SPEAKERS
 
 
 def _segments(cue_text: str, html_escaped: bool, bracketed: set[str] = frozenset()) -> list[tuple[str | None, str]]:
@@ -172,9 +178,7 @@ def _split_prefix(text: str) -> tuple[str | None, str]:
     if not match:
         return None, text
     label = match.group("label")
-    words = label.split()
-    if not words[0][0].isupper() or not all(
-            word[0].isupper() or word[0].isdigit() or word.lower() in _PARTICLES for word in words):
+    if not _name_shaped(label):
         return None, text
     return label, match.group("rest").strip()
 
